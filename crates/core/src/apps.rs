@@ -1,0 +1,143 @@
+//! Tenancy: the apps (SDKAppIDs) this deployment serves, and authentication
+//! of users and app admins against them.
+
+use crate::error::{CoreError, Result};
+use crate::ids::AppId;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub sdkappid: AppId,
+    /// The TLSSigAPIv2 secret key userSigs are signed with.
+    pub secret: String,
+    /// The app admin's user ID (Tencent's "App admin" account).
+    #[serde(default = "default_admin")]
+    pub admin_identifier: String,
+    /// Optional static token accepted by the admin API (`authorization: Bearer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+}
+
+fn default_admin() -> String {
+    "administrator".to_string()
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("sdkappid", &self.sdkappid)
+            .field("secret", &"<redacted>")
+            .field("admin_identifier", &self.admin_identifier)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl AppConfig {
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.sdkappid == 0 {
+            return Err("apps[].sdkappid must be non-zero".into());
+        }
+        if self.secret.len() < 16 {
+            return Err(format!("app {}: secret must be at least 16 bytes", self.sdkappid));
+        }
+        crate::ids::validate_user_id(&self.admin_identifier)
+            .map_err(|e| format!("app {}: admin_identifier: {e}", self.sdkappid))?;
+        if let Some(t) = &self.admin_token
+            && t.len() < 16
+        {
+            return Err(format!("app {}: admin_token must be at least 16 bytes", self.sdkappid));
+        }
+        Ok(())
+    }
+}
+
+/// Immutable registry of apps; cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Apps {
+    apps: Arc<HashMap<AppId, AppConfig>>,
+}
+
+/// An authenticated identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub app: AppId,
+    pub user_id: String,
+    pub is_app_admin: bool,
+}
+
+impl Apps {
+    pub fn new(list: impl IntoIterator<Item = AppConfig>) -> Self {
+        Self {
+            apps: Arc::new(list.into_iter().map(|a| (a.sdkappid, a)).collect()),
+        }
+    }
+
+    pub fn get(&self, app: AppId) -> Result<&AppConfig> {
+        self.apps.get(&app).ok_or(CoreError::UnknownApp(app))
+    }
+
+    pub fn ids(&self) -> Vec<AppId> {
+        let mut v: Vec<_> = self.apps.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Verifies a user's login.
+    pub fn login(&self, app: AppId, user_id: &str, user_sig: &str, now_secs: u64) -> Result<Identity> {
+        let cfg = self.get(app)?;
+        crate::ids::validate_user_id(user_id)?;
+        roomcast_auth::verify_usersig(app, &cfg.secret, user_id, user_sig, now_secs)?;
+        Ok(Identity {
+            app,
+            user_id: user_id.to_string(),
+            is_app_admin: user_id == cfg.admin_identifier,
+        })
+    }
+
+    /// Verifies an admin API caller: the admin identifier with its userSig,
+    /// or the configured admin token.
+    pub fn admin(
+        &self,
+        app: AppId,
+        identifier: Option<&str>,
+        user_sig: Option<&str>,
+        token: Option<&str>,
+        now_secs: u64,
+    ) -> Result<()> {
+        let cfg = self.get(app)?;
+        if let Some(token) = token {
+            return match &cfg.admin_token {
+                Some(expected) if constant_time_eq(expected.as_bytes(), token.as_bytes()) => Ok(()),
+                _ => Err(CoreError::PermissionDenied("invalid admin token".into())),
+            };
+        }
+        let (Some(identifier), Some(sig)) = (identifier, user_sig) else {
+            return Err(CoreError::Auth(roomcast_auth::AuthError::Empty));
+        };
+        if identifier != cfg.admin_identifier {
+            return Err(CoreError::PermissionDenied(format!(
+                "{identifier} is not the app admin"
+            )));
+        }
+        roomcast_auth::verify_usersig(app, &cfg.secret, identifier, sig, now_secs)?;
+        Ok(())
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

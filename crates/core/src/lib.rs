@@ -1,0 +1,20 @@
+//! Roomcast's domain: AVChatRoom rules over small storage, presence,
+//! sequencing and bus traits, with in-memory implementations for standalone
+//! mode.
+
+pub mod apps;
+pub mod bus;
+pub mod error;
+pub mod freq;
+pub mod idempotency;
+pub mod ids;
+pub mod limits;
+pub mod metrics;
+pub mod model;
+pub mod presence;
+pub mod ratelimit;
+pub mod rooms;
+pub mod store;
+pub mod wire;
+
+pub use error::{CoreError, Result};

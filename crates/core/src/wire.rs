@@ -1,0 +1,187 @@
+//! Client-facing JSON for room events. Each event is encoded exactly once,
+//! at publication, and the same bytes reach every member on every gateway.
+
+use crate::model::{MsgBody, Priority, RoomPatch};
+use bytes::Bytes;
+use prost::Message as _;
+use roomcast_proto::v1::{KickUsers, RoomDismissed, RoomEvent, room_event};
+use serde::Serialize;
+
+/// Group tip types, numbered like Tencent's `TIM.TYPES.GRP_TIP_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TipKind {
+    MemberJoined,
+    MemberQuit,
+    AdminSet,
+    AdminUnset,
+    RoomProfileUpdated,
+    MemberProfileUpdated,
+    MemberBanned,
+    MemberUnbanned,
+}
+
+impl TipKind {
+    pub fn op_type(self) -> u8 {
+        match self {
+            TipKind::MemberJoined => 1,
+            TipKind::MemberQuit => 2,
+            TipKind::AdminSet => 4,
+            TipKind::AdminUnset => 5,
+            TipKind::RoomProfileUpdated => 6,
+            TipKind::MemberProfileUpdated => 7,
+            TipKind::MemberBanned => 10,
+            TipKind::MemberUnbanned => 11,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tip {
+    pub op_type: u8,
+    #[serde(rename = "type")]
+    pub kind: TipKind,
+    /// Who did it; absent for the app admin and for joins/quits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    pub users: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<RoomPatch>,
+    /// Mute duration in seconds (0 = unmuted), for member-profile tips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mute_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ban_secs: Option<u64>,
+}
+
+impl Tip {
+    pub fn new(kind: TipKind, operator: Option<String>, users: Vec<String>) -> Self {
+        Self {
+            op_type: kind.op_type(),
+            kind,
+            operator,
+            users,
+            changes: None,
+            mute_secs: None,
+            ban_secs: None,
+        }
+    }
+}
+
+/// What a room event carries.
+pub enum Payload<'a> {
+    Message {
+        from: &'a str,
+        nick: &'a str,
+        avatar: &'a str,
+        body: &'a MsgBody,
+        msg_key: Option<&'a str>,
+    },
+    Tip(&'a Tip),
+    Notice(&'a str),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireEvent<'a> {
+    room_id: &'a str,
+    seq: u64,
+    kind: &'static str,
+    time: i64,
+    priority: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nick: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg_body: Option<&'a MsgBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tip: Option<&'a Tip>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'a str>,
+}
+
+/// Encodes one event as the JSON object clients receive.
+pub fn encode_event(room_id: &str, seq: u64, time_ms: i64, priority: Priority, payload: &Payload<'_>) -> Vec<u8> {
+    let mut ev = WireEvent {
+        room_id,
+        seq,
+        kind: "message",
+        time: time_ms,
+        priority: priority.as_str(),
+        from: None,
+        nick: None,
+        avatar: None,
+        msg_body: None,
+        msg_key: None,
+        tip: None,
+        notice: None,
+    };
+    match payload {
+        Payload::Message {
+            from,
+            nick,
+            avatar,
+            body,
+            msg_key,
+        } => {
+            ev.from = Some(from);
+            ev.nick = Some(nick);
+            ev.avatar = Some(avatar);
+            ev.msg_body = Some(body);
+            ev.msg_key = *msg_key;
+        }
+        Payload::Tip(t) => {
+            ev.kind = "tip";
+            ev.tip = Some(t);
+        }
+        Payload::Notice(n) => {
+            ev.kind = "notice";
+            ev.notice = Some(n);
+        }
+    }
+    serde_json::to_vec(&ev).expect("room events always serialize")
+}
+
+/// The bus envelope for a deliverable event.
+pub fn envelope(room_id: &str, seq: u64, client_json: Vec<u8>) -> Bytes {
+    let ev = RoomEvent {
+        room_id: room_id.to_string(),
+        seq,
+        client_json: client_json.into(),
+        effect: None,
+    };
+    Bytes::from(ev.encode_to_vec())
+}
+
+pub fn kick_envelope(room_id: &str, users: Vec<String>, reason: &str) -> Bytes {
+    let ev = RoomEvent {
+        room_id: room_id.to_string(),
+        seq: 0,
+        client_json: Bytes::new(),
+        effect: Some(room_event::Effect::Kick(KickUsers {
+            user_ids: users,
+            reason: reason.to_string(),
+        })),
+    };
+    Bytes::from(ev.encode_to_vec())
+}
+
+pub fn dismissed_envelope(room_id: &str) -> Bytes {
+    let ev = RoomEvent {
+        room_id: room_id.to_string(),
+        seq: 0,
+        client_json: Bytes::new(),
+        effect: Some(room_event::Effect::Dismissed(RoomDismissed {})),
+    };
+    Bytes::from(ev.encode_to_vec())
+}
+
+pub fn decode_envelope(payload: &[u8]) -> Option<RoomEvent> {
+    RoomEvent::decode(payload).ok()
+}

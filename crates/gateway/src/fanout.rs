@@ -1,0 +1,190 @@
+//! Local rooms: for every room with at least one member on this gateway, one
+//! bus subscription and one task that fans each event out to the members.
+
+use crate::conn::{Conn, ConnId, Out, Pushed};
+use crate::protocol::{KickReason, close, kicked_push, reconnect_push};
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
+use roomcast_core::Result;
+use roomcast_core::bus::{Subscription, subject};
+use roomcast_core::ids::AppId;
+use roomcast_core::metrics as m;
+use roomcast_core::rooms::Rooms;
+use roomcast_core::wire::decode_envelope;
+use roomcast_proto::v1::room_event::Effect;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type RoomKey = (AppId, String);
+
+pub struct LocalRoom {
+    members: RwLock<HashMap<ConnId, Arc<Conn>>>,
+    task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+const SHARDS: usize = 64;
+
+pub struct LocalRooms {
+    shards: Vec<Mutex<HashMap<RoomKey, Arc<LocalRoom>>>>,
+}
+
+/// What the fan-out task must tell the session layer to do.
+pub trait Evictor: Send + Sync + 'static {
+    /// The connection was removed from the room by the server.
+    fn evicted(&self, conn: &Arc<Conn>, app: AppId, room: &str, reason: KickReason);
+}
+
+impl Default for LocalRooms {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+}
+
+impl LocalRooms {
+    fn shard(&self, key: &RoomKey) -> &Mutex<HashMap<RoomKey, Arc<LocalRoom>>> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        &self.shards[(h.finish() as usize) % SHARDS]
+    }
+
+    pub fn room_count(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// Adds the connection to the room, subscribing first if it is the
+    /// room's first local member. Returns once events will be delivered.
+    pub async fn add(
+        self: &Arc<Self>,
+        rooms: &Rooms,
+        evictor: Arc<dyn Evictor>,
+        app: AppId,
+        room: &str,
+        conn: &Arc<Conn>,
+    ) -> Result<()> {
+        let key = (app, room.to_string());
+        if let Some(r) = self.shard(&key).lock().get(&key) {
+            r.members.write().insert(conn.id, conn.clone());
+            return Ok(());
+        }
+        let sub = rooms.bus().subscribe(&subject::room(app, room)).await?;
+        let mut shard = self.shard(&key).lock();
+        if let Some(r) = shard.get(&key) {
+            // Someone subscribed meanwhile; ours is dropped (unsubscribed).
+            r.members.write().insert(conn.id, conn.clone());
+            return Ok(());
+        }
+        let local = Arc::new(LocalRoom {
+            members: RwLock::new(HashMap::from([(conn.id, conn.clone())])),
+            task: Mutex::new(None),
+        });
+        shard.insert(key.clone(), local.clone());
+        metrics::gauge!(m::ROOMS_LOCAL).increment(1.0);
+        let task = tokio::spawn(run_room(self.clone(), evictor, key, local.clone(), sub));
+        *local.task.lock() = Some(task.abort_handle());
+        Ok(())
+    }
+
+    /// Removes the connection; the last member takes the subscription with it.
+    pub fn remove(&self, app: AppId, room: &str, conn: ConnId) {
+        let key = (app, room.to_string());
+        let mut shard = self.shard(&key).lock();
+        let Some(r) = shard.get(&key) else { return };
+        let mut members = r.members.write();
+        members.remove(&conn);
+        if members.is_empty() {
+            drop(members);
+            if let Some(r) = shard.remove(&key) {
+                metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
+                if let Some(t) = r.task.lock().take() {
+                    t.abort();
+                }
+            }
+        }
+    }
+
+    fn take_all(&self, key: &RoomKey) -> Vec<Arc<Conn>> {
+        let mut shard = self.shard(key).lock();
+        let Some(r) = shard.remove(key) else { return vec![] };
+        metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
+        r.members.write().drain().map(|(_, c)| c).collect()
+    }
+}
+
+async fn run_room(
+    rooms: Arc<LocalRooms>,
+    evictor: Arc<dyn Evictor>,
+    key: RoomKey,
+    local: Arc<LocalRoom>,
+    mut sub: Subscription,
+) {
+    while let Some(payload) = sub.next().await {
+        let Some(ev) = decode_envelope(&payload) else {
+            tracing::warn!(app = key.0, room = %key.1, "undecodable room event skipped");
+            continue;
+        };
+        match ev.effect {
+            None => deliver(&local, ev.client_json),
+            Some(Effect::Kick(kick)) => {
+                // Bans are the only kick the room service issues today.
+                let reason = KickReason::Banned;
+                let kicked: Vec<Arc<Conn>> = {
+                    let mut members = local.members.write();
+                    let ids: Vec<ConnId> = members
+                        .values()
+                        .filter(|c| {
+                            let s = c.session.lock();
+                            kick.user_ids.iter().any(|u| u == s.member_id())
+                        })
+                        .map(|c| c.id)
+                        .collect();
+                    ids.iter().filter_map(|id| members.remove(id)).collect()
+                };
+                for c in &kicked {
+                    c.out.push(Out::Frame(kicked_push(Some(&key.1), reason.as_str())));
+                    evictor.evicted(c, key.0, &key.1, reason);
+                }
+                if local.members.read().is_empty() {
+                    let _ = rooms.take_all(&key);
+                    return;
+                }
+            }
+            Some(Effect::Dismissed(_)) => {
+                for c in rooms.take_all(&key) {
+                    c.out
+                        .push(Out::Frame(kicked_push(Some(&key.1), KickReason::Dismissed.as_str())));
+                    evictor.evicted(&c, key.0, &key.1, KickReason::Dismissed);
+                }
+                return;
+            }
+        }
+    }
+    // The bus closed the subscription (it is shutting down): members could
+    // no longer be served here, so send them elsewhere rather than go silent.
+    tracing::warn!(app = key.0, room = %key.1, "room subscription ended");
+    for c in rooms.take_all(&key) {
+        c.out.push(Out::Frame(reconnect_push("room subscription lost")));
+        c.out.push(Out::Close(close::GOING_AWAY, "room subscription lost"));
+    }
+}
+
+fn deliver(local: &LocalRoom, json: Bytes) {
+    let started = std::time::Instant::now();
+    let members = local.members.read();
+    let mut delivered = 0u64;
+    for c in members.values() {
+        match c.out.push(Out::Event(json.clone())) {
+            Pushed::Queued => delivered += 1,
+            Pushed::Overflow => {
+                metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
+                metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
+            }
+            Pushed::Closed => {}
+        }
+    }
+    drop(members);
+    metrics::counter!(m::MESSAGES_DELIVERED).increment(delivered);
+    metrics::histogram!(m::FANOUT_SECONDS).record(started.elapsed().as_secs_f64());
+}

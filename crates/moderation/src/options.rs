@@ -1,0 +1,91 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModerationError;
+use crate::policy::{Action, ActionTable, Category};
+
+/// Limits chosen so a typo (e.g. an extra zero) fails at startup instead of
+/// spawning thousands of threads or preallocating gigabytes of queue.
+const MAX_WORKERS: usize = 256;
+const MAX_QUEUE_CAPACITY: usize = 1_000_000;
+
+/// Configuration of the screening stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationOptions {
+    /// When false every message passes untouched and no threads are started.
+    pub enabled: bool,
+    /// Number of screening threads.
+    pub workers: usize,
+    /// Requests that may wait for a worker before new ones are rejected as
+    /// overloaded.
+    pub queue_capacity: usize,
+    /// Word lists to load, each tagged with its category.
+    pub lists: Vec<ListSource>,
+    /// Per-category overrides of [`Category::default_action`].
+    pub actions: BTreeMap<Category, Action>,
+}
+
+impl Default for ModerationOptions {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            workers: 2,
+            queue_capacity: 4096,
+            lists: Vec::new(),
+            actions: BTreeMap::new(),
+        }
+    }
+}
+
+impl ModerationOptions {
+    /// Checks the values serde cannot check on its own.
+    pub fn validate(&self) -> Result<(), ModerationError> {
+        if !(1..=MAX_WORKERS).contains(&self.workers) {
+            return Err(ModerationError::InvalidOptions(format!(
+                "workers must be between 1 and {MAX_WORKERS}, got {}",
+                self.workers
+            )));
+        }
+        if !(1..=MAX_QUEUE_CAPACITY).contains(&self.queue_capacity) {
+            return Err(ModerationError::InvalidOptions(format!(
+                "queue_capacity must be between 1 and {MAX_QUEUE_CAPACITY}, got {}",
+                self.queue_capacity
+            )));
+        }
+        if let Some(list) = self.lists.iter().find(|l| l.path.as_os_str().is_empty()) {
+            return Err(ModerationError::InvalidOptions(format!(
+                "word list for category {} has an empty path",
+                list.category
+            )));
+        }
+        Ok(())
+    }
+
+    /// The effective action for every category.
+    pub fn action_table(&self) -> ActionTable {
+        ActionTable::new(&self.actions)
+    }
+}
+
+/// One word-list file: UTF-8, one term per line, `#` comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSource {
+    /// Category every term in the file belongs to.
+    pub category: Category,
+    /// Location of the file.
+    pub path: PathBuf,
+}
+
+impl ListSource {
+    /// Convenience constructor.
+    pub fn new(category: Category, path: impl Into<PathBuf>) -> Self {
+        Self {
+            category,
+            path: path.into(),
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The `roomcast` process: configuration and assembly of the components.
+
+pub mod config;
+mod error;
+mod http;
+pub mod standalone;
+pub mod telemetry;
+
+pub use config::Config;
+pub use error::ServerError;
+pub use standalone::Standalone;

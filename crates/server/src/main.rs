@@ -1,0 +1,78 @@
+//! `roomcast`: parses the command line and config, starts tracing, runs the
+//! chosen mode, and drains on SIGTERM/SIGINT (a second signal exits at once).
+
+mod cli;
+
+use anyhow::Context;
+use clap::Parser;
+use cli::{Cli, Command, ServeArgs};
+use roomcast_server::config::{self, Config};
+use roomcast_server::{Standalone, telemetry};
+use tokio_util::sync::CancellationToken;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Standalone(ServeArgs::default())) {
+        Command::Standalone(args) => standalone(args),
+        Command::Usersig(args) => cli::usersig::run(args),
+        Command::Admin(args) => runtime()?.block_on(cli::admin::run(args)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("building the tokio runtime")
+}
+
+fn standalone(args: ServeArgs) -> anyhow::Result<()> {
+    let env = config::process_env();
+    let (path, is_dev) = config::resolve_config_path(args.config.clone(), &env);
+    let created = if is_dev {
+        config::ensure_dev_config(&path)?
+    } else {
+        false
+    };
+    let mut cfg = Config::load(Some(&path), &env)?;
+    args.apply(&mut cfg);
+    cfg.validate()?;
+    telemetry::init_tracing(&cfg.log);
+    if is_dev {
+        let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
+        tracing::info!(
+            path = %abs.display(),
+            created,
+            sdkappid = cfg.apps[0].sdkappid,
+            "using the development config"
+        );
+        tracing::info!(
+            command = %format!("roomcast usersig --config {} --user alice", abs.display()),
+            "mint a userSig for a client with"
+        );
+    }
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let server = Standalone::build(cfg).await?;
+        tracing::info!(http = %server.http_addr(), grpc = %server.grpc_addr(), "listening");
+        let shutdown = CancellationToken::new();
+        tokio::spawn(watch_signals(shutdown.clone()));
+        server.run(shutdown).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// First SIGTERM/SIGINT drains; a second one exits immediately.
+async fn watch_signals(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    tracing::info!("shutdown requested; draining (signal again to exit now)");
+    shutdown.cancel();
+    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    tracing::warn!("second signal; exiting immediately");
+    std::process::exit(130);
+}
