@@ -56,7 +56,9 @@ pub(crate) async fn run(gw: Gateway, socket: WebSocket, query_app: Option<AppId>
                 match msg {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Err(e)) => {
-                        let too_big = e.to_string().to_ascii_lowercase().contains("size");
+                        // tungstenite reports an over-limit frame as a capacity error.
+                        let text = e.to_string().to_ascii_lowercase();
+                        let too_big = text.contains("too long") || text.contains("space limit");
                         break too_big.then_some((close::TOO_BIG, "frame too large"));
                     }
                     Some(Ok(Message::Text(text))) => {
