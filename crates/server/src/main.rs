@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Standalone(ServeArgs::default())) {
+    match cli.command.unwrap_or(Command::Standalone(cli.serve)) {
         Command::Standalone(args) => standalone(args),
         Command::Usersig(args) => cli::usersig::run(args),
         Command::Admin(args) => runtime()?.block_on(cli::admin::run(args)),

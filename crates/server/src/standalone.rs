@@ -116,10 +116,15 @@ impl Standalone {
         });
 
         tracing::info!("standalone server running");
+        // Report NOT_SERVING as soon as draining starts, like /readyz.
+        let health_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            health_shutdown.cancelled().await;
+            health_reporter
+                .set_not_serving::<roomcast_proto::v1::room_admin_server::RoomAdminServer<AdminService>>()
+                .await;
+        });
         gateway.run(shutdown.clone()).await;
-        health_reporter
-            .set_not_serving::<roomcast_proto::v1::room_admin_server::RoomAdminServer<AdminService>>()
-            .await;
         drained.cancel();
         // Servers wait for open connections; don't let a stuck one hold the exit.
         let stopped = async {

@@ -12,11 +12,15 @@ use std::path::PathBuf;
 #[command(
     name = "roomcast",
     version,
-    about = "Self-hosted live-stream chat rooms (AVChatRoom-compatible)"
+    about = "Self-hosted live-stream chat rooms (AVChatRoom-compatible)",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// With no subcommand, `roomcast` runs standalone with these flags.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
