@@ -11,9 +11,10 @@ use roomcast_core::apps::now_secs;
 use roomcast_core::idempotency::SendOutcome;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, MsgBody, RoomPatch, RoomProfile};
-use roomcast_core::rooms::{CreateRoom, Rooms, SendRequest, Sender};
+use roomcast_core::rooms::{CreateRoom, MessageSubmitter, Rooms, SendRequest, Sender};
 use roomcast_proto::v1 as pb;
 use roomcast_proto::v1::room_admin_server::{RoomAdmin, RoomAdminServer};
+use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 /// Metadata keys of the admin API.
@@ -28,11 +29,14 @@ pub mod metadata {
 #[derive(Clone)]
 pub struct AdminService {
     rooms: Rooms,
+    submitter: Arc<dyn MessageSubmitter>,
 }
 
 impl AdminService {
-    pub fn new(rooms: Rooms) -> Self {
-        Self { rooms }
+    /// `submitter` takes `SendMessage` calls: the room service itself in
+    /// standalone mode, the moderator pool in cluster mode.
+    pub fn new(rooms: Rooms, submitter: Arc<dyn MessageSubmitter>) -> Self {
+        Self { rooms, submitter }
     }
 
     /// The tonic server for this service.
@@ -268,7 +272,7 @@ impl RoomAdmin for AdminService {
             msg_key: Some(r.msg_key).filter(|k| !k.is_empty()),
             skip_moderation: r.skip_moderation,
         };
-        let resp = match core(self.rooms.send_message(app, send).await)? {
+        let resp = match core(self.submitter.submit(app, send).await)? {
             SendOutcome::Delivered { seq, time_ms } => pb::SendMessageResponse {
                 seq,
                 time_ms,

@@ -1,11 +1,12 @@
 //! Idempotent send: a resend with the same client message key inside the
 //! window returns the first result and is never delivered twice.
 
+use crate::error::Result;
 use crate::ids::AppId;
 use crate::limits::IDEMPOTENCY_WINDOW_MS;
+use async_trait::async_trait;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use tokio::sync::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,102 +21,62 @@ pub enum SendOutcome {
     },
 }
 
+/// Identifies one logical message: the same key from the same sender to
+/// the same room is the same message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    app: AppId,
-    sender: String,
-    room: String,
-    msg_key: String,
+pub struct IdemKey {
+    pub app: AppId,
+    pub sender: String,
+    pub room: String,
+    pub msg_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdemClaim {
+    /// First sighting: process it, then `complete` or `release`.
+    New,
+    /// Already processed: answer this.
+    Done(SendOutcome),
+}
+
+/// Where message keys are remembered: in memory for one process, in Redis
+/// for a cluster.
+#[async_trait]
+pub trait Idempotency: Send + Sync + 'static {
+    /// Claims the key; if another attempt holds it, waits for that attempt's
+    /// outcome (or takes over if it is released).
+    async fn claim(&self, key: &IdemKey, now_ms: i64) -> Result<IdemClaim>;
+    async fn complete(&self, key: &IdemKey, outcome: SendOutcome) -> Result<()>;
+    /// The attempt failed: forget the key so a retry is processed anew.
+    async fn release(&self, key: &IdemKey) -> Result<()>;
 }
 
 enum Slot {
-    InFlight(watch::Receiver<Option<SendOutcome>>),
+    InFlight(watch::Sender<Option<SendOutcome>>),
     Done(SendOutcome),
 }
 
 struct Inner {
-    map: HashMap<Key, (Slot, i64)>,
+    map: HashMap<IdemKey, (Slot, i64)>,
     /// Insertion order, for expiry and for the size bound.
-    order: VecDeque<(Key, i64)>,
+    order: VecDeque<(IdemKey, i64)>,
 }
 
 /// Bounded in time (the window) and in entries (oldest evicted first).
-#[derive(Clone)]
-pub struct IdempotencyCache {
-    inner: Arc<Mutex<Inner>>,
+pub struct MemoryIdempotency {
+    inner: Mutex<Inner>,
     max_entries: usize,
 }
 
-pub enum Claim {
-    /// First sighting: do the work, then `complete` (or drop to release).
-    New(ClaimGuard),
-    /// Already done: return this.
-    Done(SendOutcome),
-    /// The first copy is still being processed: wait for it.
-    InFlight(watch::Receiver<Option<SendOutcome>>),
-}
-
-pub struct ClaimGuard {
-    cache: IdempotencyCache,
-    key: Key,
-    tx: Option<watch::Sender<Option<SendOutcome>>>,
-}
-
-impl ClaimGuard {
-    pub fn complete(mut self, outcome: SendOutcome) {
-        if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Some(outcome));
-            let mut inner = self.cache.inner.lock();
-            if let Some(entry) = inner.map.get_mut(&self.key) {
-                entry.0 = Slot::Done(outcome);
-            }
-        }
-    }
-}
-
-impl Drop for ClaimGuard {
-    /// Not completed (the send failed): forget the key so a retry runs again.
-    fn drop(&mut self) {
-        if self.tx.is_some() {
-            self.cache.inner.lock().map.remove(&self.key);
-        }
-    }
-}
-
-impl IdempotencyCache {
+impl MemoryIdempotency {
     pub fn new(max_entries: usize) -> Self {
         Self {
-            inner: Arc::new(Mutex::new(Inner {
+            inner: Mutex::new(Inner {
                 map: HashMap::new(),
                 order: VecDeque::new(),
-            })),
+            }),
             max_entries: max_entries.max(1),
         }
-    }
-
-    pub fn claim(&self, app: AppId, sender: &str, room: &str, msg_key: &str, now_ms: i64) -> Claim {
-        let key = Key {
-            app,
-            sender: sender.into(),
-            room: room.into(),
-            msg_key: msg_key.into(),
-        };
-        let mut inner = self.inner.lock();
-        Self::expire(&mut inner, now_ms, self.max_entries);
-        if let Some((slot, _)) = inner.map.get(&key) {
-            return match slot {
-                Slot::Done(o) => Claim::Done(*o),
-                Slot::InFlight(rx) => Claim::InFlight(rx.clone()),
-            };
-        }
-        let (tx, rx) = watch::channel(None);
-        inner.map.insert(key.clone(), (Slot::InFlight(rx), now_ms));
-        inner.order.push_back((key.clone(), now_ms));
-        Claim::New(ClaimGuard {
-            cache: self.clone(),
-            key,
-            tx: Some(tx),
-        })
     }
 
     fn expire(inner: &mut Inner, now_ms: i64, max_entries: usize) {
@@ -142,53 +103,103 @@ impl IdempotencyCache {
     }
 }
 
+#[async_trait]
+impl Idempotency for MemoryIdempotency {
+    async fn claim(&self, key: &IdemKey, now_ms: i64) -> Result<IdemClaim> {
+        loop {
+            let mut rx = {
+                let mut inner = self.inner.lock();
+                Self::expire(&mut inner, now_ms, self.max_entries);
+                match inner.map.get(key) {
+                    Some((Slot::Done(o), _)) => return Ok(IdemClaim::Done(*o)),
+                    Some((Slot::InFlight(tx), _)) => tx.subscribe(),
+                    None => {
+                        let (tx, _) = watch::channel(None);
+                        inner.map.insert(key.clone(), (Slot::InFlight(tx), now_ms));
+                        inner.order.push_back((key.clone(), now_ms));
+                        return Ok(IdemClaim::New);
+                    }
+                }
+            };
+            // Released attempts drop the sender; then claim again.
+            if let Ok(v) = rx.wait_for(Option::is_some).await
+                && let Some(o) = *v
+            {
+                return Ok(IdemClaim::Done(o));
+            }
+        }
+    }
+
+    async fn complete(&self, key: &IdemKey, outcome: SendOutcome) -> Result<()> {
+        let mut inner = self.inner.lock();
+        if let Some((slot, _)) = inner.map.get_mut(key) {
+            if let Slot::InFlight(tx) = slot {
+                let _ = tx.send(Some(outcome));
+            }
+            *slot = Slot::Done(outcome);
+        }
+        Ok(())
+    }
+
+    async fn release(&self, key: &IdemKey) -> Result<()> {
+        self.inner.lock().map.remove(key);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn second_claim_sees_first_result() {
-        let c = IdempotencyCache::new(10);
-        let Claim::New(g) = c.claim(1, "a", "r", "k", 0) else {
-            panic!("first claim must be new")
-        };
-        assert!(matches!(c.claim(1, "a", "r", "k", 1), Claim::InFlight(_)));
-        g.complete(SendOutcome::Delivered { seq: 7, time_ms: 0 });
-        assert!(matches!(
-            c.claim(1, "a", "r", "k", 2),
-            Claim::Done(SendOutcome::Delivered { seq: 7, .. })
-        ));
-        assert!(matches!(c.claim(1, "b", "r", "k", 2), Claim::New(_)));
+    fn key(sender: &str, k: &str) -> IdemKey {
+        IdemKey {
+            app: 1,
+            sender: sender.into(),
+            room: "r".into(),
+            msg_key: k.into(),
+        }
     }
 
-    #[test]
-    fn expires_and_releases() {
-        let c = IdempotencyCache::new(10);
-        let Claim::New(g) = c.claim(1, "a", "r", "k", 0) else {
-            panic!()
-        };
-        drop(g);
-        let Claim::New(g) = c.claim(1, "a", "r", "k", 1) else {
-            panic!("released key is new again")
-        };
-        g.complete(SendOutcome::Dropped { time_ms: 1 });
-        assert!(matches!(
-            c.claim(1, "a", "r", "k", IDEMPOTENCY_WINDOW_MS),
-            Claim::Done(_)
-        ));
-        assert!(matches!(
-            c.claim(1, "a", "r", "k", IDEMPOTENCY_WINDOW_MS + 2),
-            Claim::New(_)
-        ));
+    #[tokio::test]
+    async fn second_claim_waits_for_and_sees_first_result() {
+        let c = std::sync::Arc::new(MemoryIdempotency::new(10));
+        assert_eq!(c.claim(&key("a", "k"), 0).await.unwrap(), IdemClaim::New);
+        let c2 = c.clone();
+        let waiter = tokio::spawn(async move { c2.claim(&key("a", "k"), 1).await.unwrap() });
+        tokio::task::yield_now().await;
+        let done = SendOutcome::Delivered { seq: 7, time_ms: 0 };
+        c.complete(&key("a", "k"), done).await.unwrap();
+        assert_eq!(waiter.await.unwrap(), IdemClaim::Done(done));
+        assert_eq!(c.claim(&key("a", "k"), 2).await.unwrap(), IdemClaim::Done(done));
+        assert_eq!(c.claim(&key("b", "k"), 2).await.unwrap(), IdemClaim::New);
     }
 
-    #[test]
-    fn bounded_by_entries() {
-        let c = IdempotencyCache::new(3);
+    #[tokio::test]
+    async fn released_key_is_new_again_and_expires() {
+        let c = MemoryIdempotency::new(10);
+        assert_eq!(c.claim(&key("a", "k"), 0).await.unwrap(), IdemClaim::New);
+        c.release(&key("a", "k")).await.unwrap();
+        assert_eq!(c.claim(&key("a", "k"), 1).await.unwrap(), IdemClaim::New);
+        c.complete(&key("a", "k"), SendOutcome::Dropped { time_ms: 1 })
+            .await
+            .unwrap();
+        assert!(matches!(
+            c.claim(&key("a", "k"), IDEMPOTENCY_WINDOW_MS).await.unwrap(),
+            IdemClaim::Done(_)
+        ));
+        assert_eq!(
+            c.claim(&key("a", "k"), IDEMPOTENCY_WINDOW_MS + 2).await.unwrap(),
+            IdemClaim::New
+        );
+    }
+
+    #[tokio::test]
+    async fn bounded_by_entries() {
+        let c = MemoryIdempotency::new(3);
         for i in 0..10 {
-            if let Claim::New(g) = c.claim(1, "a", "r", &i.to_string(), 0) {
-                g.complete(SendOutcome::Dropped { time_ms: 0 });
-            }
+            let k = key("a", &i.to_string());
+            c.claim(&k, 0).await.unwrap();
+            c.complete(&k, SendOutcome::Dropped { time_ms: 0 }).await.unwrap();
         }
         assert!(c.len() <= 3);
     }

@@ -6,7 +6,7 @@ use crate::apps::Apps;
 use crate::bus::{Bus, subject};
 use crate::error::{CoreError, Result};
 use crate::freq::{Admission, AdmitClass, FrequencyOptions, RoomSequencer};
-use crate::idempotency::{Claim, IdempotencyCache, SendOutcome};
+use crate::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use crate::ids::{self, AppId};
 use crate::limits;
 use crate::metrics as m;
@@ -17,6 +17,7 @@ use crate::model::{
 use crate::presence::{ConnKey, MemberInfo, Presence};
 use crate::store::RoomStore;
 use crate::wire::{self, Payload, Tip, TipKind};
+use async_trait::async_trait;
 use roomcast_moderation::{ScreenRequest, Screener};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub struct RoomsDeps {
     pub presence: Arc<dyn Presence>,
     pub sequencer: Arc<dyn RoomSequencer>,
     pub bus: Arc<dyn Bus>,
+    pub idempotency: Arc<dyn Idempotency>,
     pub screener: Screener,
 }
 
@@ -113,7 +115,6 @@ pub struct Rooms {
 struct Inner {
     opts: RoomsOptions,
     deps: RoomsDeps,
-    idempotency: IdempotencyCache,
     /// Sequence assignment and publication happen under one stripe lock so
     /// that events reach the bus in sequence order.
     publish_locks: Vec<tokio::sync::Mutex<()>>,
@@ -125,12 +126,10 @@ fn now_secs() -> i64 {
 
 impl Rooms {
     pub fn new(opts: RoomsOptions, deps: RoomsDeps) -> Self {
-        let idempotency = IdempotencyCache::new(opts.idempotency_max_entries);
         Self {
             inner: Arc::new(Inner {
                 opts,
                 deps,
-                idempotency,
                 publish_locks: (0..PUBLISH_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
             }),
         }
@@ -496,7 +495,7 @@ impl Rooms {
         result
     }
 
-    async fn send_message_inner(&self, app: AppId, mut req: SendRequest) -> Result<SendOutcome> {
+    async fn send_message_inner(&self, app: AppId, req: SendRequest) -> Result<SendOutcome> {
         if let Some(k) = &req.msg_key
             && k.len() > limits::MSG_KEY_MAX
         {
@@ -519,24 +518,36 @@ impl Rooms {
             Sender::User { id, .. } => id.clone(),
         };
 
-        let claim = match req.msg_key.as_deref().filter(|k| !k.is_empty()) {
-            None => None,
-            Some(key) => match self.inner.idempotency.claim(app, &sender_id, &room.id, key, now_ms()) {
-                Claim::Done(outcome) => return Ok(outcome),
-                Claim::InFlight(mut rx) => {
-                    let got = rx.wait_for(Option::is_some).await.map(|v| *v);
-                    return match got {
-                        Ok(Some(outcome)) => Ok(outcome),
-                        // The first attempt failed; the client may retry.
-                        _ => Err(CoreError::Internal(
-                            "the first send with this msgKey failed; retry".into(),
-                        )),
-                    };
-                }
-                Claim::New(guard) => Some(guard),
-            },
-        };
+        let idem_key = req.msg_key.as_deref().filter(|k| !k.is_empty()).map(|k| IdemKey {
+            app,
+            sender: sender_id.clone(),
+            room: room.id.clone(),
+            msg_key: k.to_string(),
+        });
+        let idempotency = &self.inner.deps.idempotency;
+        if let Some(key) = &idem_key
+            && let IdemClaim::Done(outcome) = idempotency.claim(key, now_ms()).await?
+        {
+            return Ok(outcome);
+        }
+        let result = self.screen_and_publish(app, &room, &sender_id, privileged, req).await;
+        if let Some(key) = &idem_key {
+            match &result {
+                Ok(outcome) => idempotency.complete(key, *outcome).await?,
+                Err(_) => idempotency.release(key).await?,
+            }
+        }
+        result
+    }
 
+    async fn screen_and_publish(
+        &self,
+        app: AppId,
+        room: &Room,
+        sender_id: &str,
+        privileged: bool,
+        mut req: SendRequest,
+    ) -> Result<SendOutcome> {
         if !req.skip_moderation {
             let fields = req.body.screened_fields();
             if !fields.iter().all(String::is_empty) {
@@ -568,7 +579,7 @@ impl Rooms {
         let admitted = self
             .publish_event(app, &room.id, class, "message", |seq, time| {
                 let payload = Payload::Message {
-                    from: &sender_id,
+                    from: sender_id,
                     nick: &nick,
                     avatar: &avatar,
                     body,
@@ -585,9 +596,6 @@ impl Rooms {
                 SendOutcome::Dropped { time_ms }
             }
         };
-        if let Some(guard) = claim {
-            guard.complete(outcome);
-        }
         Ok(outcome)
     }
 
@@ -688,5 +696,20 @@ impl Rooms {
         self.bus().publish(&subject::room(app, room_id), payload).await?;
         metrics::counter!(m::PUBLISHED, "kind" => kind).increment(1);
         Ok(())
+    }
+}
+
+/// Where a gateway (or the admin API) hands a user message for screening,
+/// sequencing and publication: in-process in standalone mode, the moderator
+/// pool in cluster mode.
+#[async_trait]
+pub trait MessageSubmitter: Send + Sync + 'static {
+    async fn submit(&self, app: AppId, req: SendRequest) -> Result<SendOutcome>;
+}
+
+#[async_trait]
+impl MessageSubmitter for Rooms {
+    async fn submit(&self, app: AppId, req: SendRequest) -> Result<SendOutcome> {
+        self.send_message(app, req).await
     }
 }

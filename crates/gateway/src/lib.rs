@@ -24,7 +24,7 @@ use roomcast_core::ids::{AppId, GUEST_PREFIX};
 use roomcast_core::metrics as m;
 use roomcast_core::model::{UserProfile, now_ms};
 use roomcast_core::ratelimit::KeyedRateLimiter;
-use roomcast_core::rooms::Rooms;
+use roomcast_core::rooms::{MessageSubmitter, Rooms};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +43,7 @@ pub struct Gateway {
 struct Inner {
     opts: GatewayOptions,
     rooms: Rooms,
+    submitter: Arc<dyn MessageSubmitter>,
     local: Arc<LocalRooms>,
     /// Logged-in connections per user, oldest first.
     users: Mutex<HashMap<UserKey, Vec<Arc<Conn>>>>,
@@ -86,7 +87,9 @@ struct WsQuery {
 }
 
 impl Gateway {
-    pub fn build(opts: GatewayOptions, rooms: Rooms) -> Result<Self, String> {
+    /// `submitter` takes user messages: the room service itself in
+    /// standalone mode, the moderator pool in cluster mode.
+    pub fn build(opts: GatewayOptions, rooms: Rooms, submitter: Arc<dyn MessageSubmitter>) -> Result<Self, String> {
         opts.validate()?;
         let limiter = KeyedRateLimiter::new(opts.user_send_rate);
         let evictor = Arc::new(GatewayEvictor { rooms: rooms.clone() });
@@ -94,6 +97,7 @@ impl Gateway {
             inner: Arc::new(Inner {
                 opts,
                 rooms,
+                submitter,
                 local: Arc::new(LocalRooms::default()),
                 users: Mutex::new(HashMap::new()),
                 limiter,
@@ -154,6 +158,10 @@ impl Gateway {
 
     pub(crate) fn rooms(&self) -> &Rooms {
         &self.inner.rooms
+    }
+
+    pub(crate) fn submitter(&self) -> &dyn MessageSubmitter {
+        self.inner.submitter.as_ref()
     }
 
     pub(crate) fn local_rooms(&self) -> &Arc<LocalRooms> {

@@ -418,7 +418,7 @@ async fn send(gw: &Gateway, conn: &Arc<Conn>, d: protocol::SendData) -> Result<V
         msg_key: d.msg_key,
         skip_moderation: false,
     };
-    match gw.rooms().send_message(app, req).await? {
+    match gw.submitter().submit(app, req).await? {
         SendOutcome::Delivered { seq, time_ms } => Ok(json!({ "roomId": d.room_id, "seq": seq, "time": time_ms })),
         SendOutcome::Dropped { .. } => Err(CoreError::FrequencyControlled.into()),
     }

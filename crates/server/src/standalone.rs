@@ -9,6 +9,7 @@ use roomcast_control::AdminService;
 use roomcast_core::apps::Apps;
 use roomcast_core::bus::MemoryBus;
 use roomcast_core::freq::MemorySequencer;
+use roomcast_core::idempotency::MemoryIdempotency;
 use roomcast_core::presence::MemoryPresence;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
 use roomcast_core::store::MemoryStore;
@@ -47,10 +48,12 @@ impl Standalone {
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
                 bus: Arc::new(MemoryBus::new(config.bus.subscription_capacity)),
+                idempotency: Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries)),
                 screener: screener.clone(),
             },
         );
-        let gateway = Gateway::build(config.gateway.clone(), rooms.clone()).map_err(ServerError::Config)?;
+        let gateway = Gateway::build(config.gateway.clone(), rooms.clone(), Arc::new(rooms.clone()))
+            .map_err(ServerError::Config)?;
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         Ok(Self {
@@ -102,7 +105,7 @@ impl Standalone {
             .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
             .build_v1()
             .map_err(|e| ServerError::Serve(e.to_string()))?;
-        let admin = AdminService::new(rooms.clone()).into_server();
+        let admin = AdminService::new(rooms.clone(), Arc::new(rooms.clone())).into_server();
         let grpc_stop = drained.clone();
         let grpc_task = tokio::spawn(async move {
             tonic::transport::Server::builder()
