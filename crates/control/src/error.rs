@@ -49,6 +49,8 @@ impl ControlError {
                 CoreError::NotLoggedIn | CoreError::Auth(_) | CoreError::UnknownApp(_) => Code::Unauthenticated,
                 CoreError::ModerationUnavailable | CoreError::Storage(_) | CoreError::Bus(_) => Code::Unavailable,
                 CoreError::Internal(_) => Code::Internal,
+                CoreError::Remote { retryable: true, .. } => Code::Unavailable,
+                CoreError::Remote { .. } => Code::FailedPrecondition,
             },
         }
     }

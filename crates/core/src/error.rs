@@ -54,6 +54,13 @@ pub enum CoreError {
     Bus(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An error reported by another cluster process, already coded.
+    #[error("{message}")]
+    Remote {
+        code: u32,
+        message: String,
+        retryable: bool,
+    },
 }
 
 impl CoreError {
@@ -75,6 +82,7 @@ impl CoreError {
             CoreError::NotLoggedIn => 6014,
             CoreError::UnknownApp(_) => 60006,
             CoreError::Auth(e) => e.code(),
+            CoreError::Remote { code, .. } => *code,
             CoreError::ModerationUnavailable | CoreError::Storage(_) | CoreError::Bus(_) | CoreError::Internal(_) => {
                 10002
             }
@@ -83,6 +91,9 @@ impl CoreError {
 
     /// Whether the same request may succeed if simply sent again later.
     pub fn retryable(&self) -> bool {
+        if let CoreError::Remote { retryable, .. } = self {
+            return *retryable;
+        }
         matches!(
             self,
             CoreError::ModerationUnavailable

@@ -3,6 +3,7 @@
 
 use crate::conn::{Conn, ConnId, Out, Pushed};
 use crate::protocol::{KickReason, close, kicked_push, reconnect_push};
+use crate::reorder::Reorder;
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use roomcast_core::Result;
@@ -14,6 +15,8 @@ use roomcast_core::wire::decode_envelope;
 use roomcast_proto::v1::room_event::Effect;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
 
 type RoomKey = (AppId, String);
 
@@ -26,6 +29,7 @@ const SHARDS: usize = 64;
 
 pub struct LocalRooms {
     shards: Vec<Mutex<HashMap<RoomKey, Arc<LocalRoom>>>>,
+    reorder_window: Duration,
 }
 
 /// What the fan-out task must tell the session layer to do.
@@ -34,15 +38,14 @@ pub trait Evictor: Send + Sync + 'static {
     fn evicted(&self, conn: &Arc<Conn>, app: AppId, room: &str, reason: KickReason);
 }
 
-impl Default for LocalRooms {
-    fn default() -> Self {
+impl LocalRooms {
+    pub fn new(reorder_window: Duration) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            reorder_window,
         }
     }
-}
 
-impl LocalRooms {
     fn shard(&self, key: &RoomKey) -> &Mutex<HashMap<RoomKey, Arc<LocalRoom>>> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -82,7 +85,14 @@ impl LocalRooms {
         });
         shard.insert(key.clone(), local.clone());
         metrics::gauge!(m::ROOMS_LOCAL).increment(1.0);
-        let task = tokio::spawn(run_room(self.clone(), evictor, key, local.clone(), sub));
+        let task = tokio::spawn(run_room(
+            self.clone(),
+            evictor,
+            key,
+            local.clone(),
+            sub,
+            self.reorder_window,
+        ));
         *local.task.lock() = Some(task.abort_handle());
         Ok(())
     }
@@ -119,14 +129,26 @@ async fn run_room(
     key: RoomKey,
     local: Arc<LocalRoom>,
     mut sub: Subscription,
+    reorder_window: Duration,
 ) {
-    while let Some(payload) = sub.next().await {
+    let mut reorder = Reorder::new(reorder_window, 4096);
+    loop {
+        let deadline = reorder.deadline();
+        let payload = tokio::select! {
+            p = sub.next() => p,
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                tracing::debug!(app = key.0, room = %key.1, "gave up waiting for a missing room event");
+                deliver(&local, reorder.expire());
+                continue;
+            }
+        };
+        let Some(payload) = payload else { break };
         let Some(ev) = decode_envelope(&payload) else {
             tracing::warn!(app = key.0, room = %key.1, "undecodable room event skipped");
             continue;
         };
         match ev.effect {
-            None => deliver(&local, ev.client_json),
+            None => deliver(&local, reorder.push(ev.seq, ev.client_json, Instant::now())),
             Some(Effect::Kick(kick)) => {
                 // Bans are the only kick the room service issues today.
                 let reason = KickReason::Banned;
@@ -170,11 +192,14 @@ async fn run_room(
     }
 }
 
-fn deliver(local: &LocalRoom, json: Bytes) {
+fn deliver(local: &LocalRoom, events: Vec<Bytes>) {
+    if events.is_empty() {
+        return;
+    }
     let started = std::time::Instant::now();
     let members = local.members.read();
     let mut delivered = 0u64;
-    for c in members.values() {
+    for (c, json) in members.values().flat_map(|c| events.iter().map(move |e| (c, e))) {
         match c.out.push(Out::Event(json.clone())) {
             Pushed::Queued => delivered += 1,
             Pushed::Overflow => {

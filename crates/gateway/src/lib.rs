@@ -5,6 +5,7 @@ mod error;
 mod fanout;
 mod options;
 pub mod protocol;
+mod reorder;
 mod session;
 
 pub use error::GatewayError;
@@ -93,12 +94,13 @@ impl Gateway {
         opts.validate()?;
         let limiter = KeyedRateLimiter::new(opts.user_send_rate);
         let evictor = Arc::new(GatewayEvictor { rooms: rooms.clone() });
+        let local = Arc::new(LocalRooms::new(Duration::from_millis(opts.reorder_window_ms)));
         Ok(Self {
             inner: Arc::new(Inner {
                 opts,
                 rooms,
                 submitter,
-                local: Arc::new(LocalRooms::default()),
+                local,
                 users: Mutex::new(HashMap::new()),
                 limiter,
                 next_conn: AtomicU64::new(1),
@@ -233,7 +235,7 @@ impl Gateway {
                 .push(Out::Frame(kicked_push(None, KickReason::LoggedInElsewhere.as_str())));
             old.out
                 .push(Out::Close(close::LOGGED_IN_ELSEWHERE, "logged in elsewhere"));
-            old.session.lock().user = None;
+            // Closing leaves its rooms as this user (quit tips, presence).
         }
     }
 

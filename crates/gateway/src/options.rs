@@ -27,6 +27,9 @@ pub struct GatewayOptions {
     pub user_send_rate: RateOptions,
     /// How long draining waits for clients to leave before closing them.
     pub drain_grace_ms: u64,
+    /// How long a room event after a sequence gap waits for the gap to fill
+    /// (cluster mode; moderators may publish slightly out of order).
+    pub reorder_window_ms: u64,
 }
 
 impl Default for GatewayOptions {
@@ -44,6 +47,7 @@ impl Default for GatewayOptions {
             max_rooms_per_connection: 50,
             user_send_rate: RateOptions::default(),
             drain_grace_ms: 10_000,
+            reorder_window_ms: 500,
         }
     }
 }

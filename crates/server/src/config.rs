@@ -4,6 +4,7 @@
 use crate::error::ServerError;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
+use roomcast_cluster::ClusterOptions;
 use roomcast_core::apps::AppConfig;
 use roomcast_core::rooms::RoomsOptions;
 use roomcast_gateway::GatewayOptions;
@@ -79,6 +80,8 @@ pub struct Config {
     pub rooms: RoomsOptions,
     pub moderation: ModerationOptions,
     pub bus: BusOptions,
+    /// NATS and Redis, for the cluster processes (`gateway`, `control`, `moderator`).
+    pub cluster: ClusterOptions,
     pub log: LogOptions,
 }
 

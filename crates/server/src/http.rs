@@ -1,4 +1,4 @@
-//! Operations endpoints served beside the gateway's `/ws`.
+//! Operations endpoints: `/healthz`, `/readyz`, `/metrics`.
 
 use axum::Router;
 use axum::extract::State;
@@ -6,27 +6,30 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
-use roomcast_gateway::Gateway;
+use std::sync::Arc;
+
+/// Whether the process accepts new work (false while draining).
+pub type Readiness = Arc<dyn Fn() -> bool + Send + Sync>;
 
 #[derive(Clone)]
 struct Ops {
-    gateway: Gateway,
+    ready: Readiness,
     prometheus: PrometheusHandle,
 }
 
-pub fn ops_router(gateway: Gateway, prometheus: PrometheusHandle) -> Router {
+pub fn ops_router(ready: Readiness, prometheus: PrometheusHandle) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(Ops { gateway, prometheus })
+        .with_state(Ops { ready, prometheus })
 }
 
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    if ops.gateway.is_draining() {
-        (StatusCode::SERVICE_UNAVAILABLE, "draining")
-    } else {
+    if (ops.ready)() {
         (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
     }
 }
 

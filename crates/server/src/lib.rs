@@ -1,8 +1,10 @@
 //! The `roomcast` process: configuration and assembly of the components.
 
+pub mod cluster;
 pub mod config;
 mod error;
 mod http;
+mod serve;
 pub mod standalone;
 pub mod telemetry;
 

@@ -6,6 +6,7 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 use cli::{Cli, Command, ServeArgs};
+use roomcast_server::cluster::{ClusterNode, Role};
 use roomcast_server::config::{self, Config};
 use roomcast_server::{Standalone, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -14,6 +15,9 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Standalone(cli.serve)) {
         Command::Standalone(args) => standalone(args),
+        Command::Gateway(args) => cluster(Role::Gateway, args),
+        Command::Control(args) => cluster(Role::Control, args),
+        Command::Moderator(args) => cluster(Role::Moderator, args),
         Command::Usersig(args) => cli::usersig::run(args),
         Command::Admin(args) => runtime()?.block_on(cli::admin::run(args)),
     }
@@ -58,6 +62,27 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
         server.run(shutdown).await?;
+        anyhow::Ok(())
+    })
+}
+
+fn cluster(role: Role, args: ServeArgs) -> anyhow::Result<()> {
+    let mut cfg = cli::load_config(args.config.clone())?;
+    args.apply(&mut cfg);
+    cfg.validate()?;
+    telemetry::init_tracing(&cfg.log);
+    runtime()?.block_on(async move {
+        let node = ClusterNode::build(role, cfg).await?;
+        tracing::info!(
+            role = role.as_str(),
+            id = node.id(),
+            http = %node.http_addr(),
+            grpc = ?node.grpc_addr(),
+            "listening"
+        );
+        let shutdown = CancellationToken::new();
+        tokio::spawn(watch_signals(shutdown.clone()));
+        node.run(shutdown).await?;
         anyhow::Ok(())
     })
 }

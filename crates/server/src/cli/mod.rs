@@ -27,6 +27,12 @@ pub struct Cli {
 pub enum Command {
     /// Run gateway, room control and moderation in one process (the default).
     Standalone(ServeArgs),
+    /// Cluster: hold client WebSockets and fan out (NATS, Redis).
+    Gateway(ServeArgs),
+    /// Cluster: room control and the gRPC admin API (NATS, Redis).
+    Control(ServeArgs),
+    /// Cluster: a moderation worker in the moderator queue group (NATS, Redis).
+    Moderator(ServeArgs),
     /// Mint a userSig (TLSSigAPIv2) from an app's secret in the config.
     Usersig(usersig::UsersigArgs),
     /// Operate a running server through the gRPC admin API.
@@ -48,6 +54,12 @@ pub struct ServeArgs {
     /// Overrides log.format.
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Overrides cluster.nats_url (cluster processes).
+    #[arg(long)]
+    pub nats_url: Option<String>,
+    /// Overrides cluster.redis_url (cluster processes).
+    #[arg(long)]
+    pub redis_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -61,6 +73,12 @@ impl ServeArgs {
         }
         if let Some(f) = self.log_format {
             cfg.log.format = f;
+        }
+        if let Some(u) = &self.nats_url {
+            cfg.cluster.nats_url = u.clone();
+        }
+        if let Some(u) = &self.redis_url {
+            cfg.cluster.redis_url = u.clone();
         }
     }
 }

@@ -1,0 +1,52 @@
+//! The Redis key schema (documented in docs/architecture.md). Every key
+//! starts with `rc:`; per-app keys with `rc:<sdkappid>:`.
+
+use roomcast_core::ids::AppId;
+
+pub fn room(app: AppId, room: &str) -> String {
+    format!("rc:{app}:room:{room}")
+}
+pub fn rooms(app: AppId) -> String {
+    format!("rc:{app}:rooms")
+}
+pub fn mutes(app: AppId, room: &str) -> String {
+    format!("rc:{app}:mute:{room}")
+}
+pub fn bans(app: AppId, room: &str) -> String {
+    format!("rc:{app}:ban:{room}")
+}
+pub fn profiles(app: AppId) -> String {
+    format!("rc:{app}:profiles")
+}
+pub fn seq(app: AppId, room: &str) -> String {
+    format!("rc:{app}:seq:{room}")
+}
+pub fn freq(app: AppId, room: &str) -> String {
+    format!("rc:{app}:freq:{room}")
+}
+pub fn presence(app: AppId, room: &str) -> String {
+    format!("rc:{app}:pres:{room}")
+}
+pub fn presence_info(app: AppId, room: &str) -> String {
+    format!("rc:{app}:presi:{room}")
+}
+/// User IDs cannot contain `:`, so the last `:` separates room and user.
+pub fn presence_conns(app: AppId, room: &str, user: &str) -> String {
+    format!("rc:{app}:presc:{room}:{user}")
+}
+pub fn idempotency(app: AppId, sender: &str, room: &str, msg_key: &str) -> String {
+    format!("rc:{app}:idem:{sender}:{}:{}", hex(room), hex(msg_key))
+}
+pub fn gateways() -> &'static str {
+    "rc:gateways"
+}
+pub fn gateway_alive(gw: &str) -> String {
+    format!("rc:gw:{gw}:alive")
+}
+pub fn gateway_conns(gw: &str) -> String {
+    format!("rc:gw:{gw}:conns")
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}

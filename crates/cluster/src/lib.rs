@@ -1,0 +1,33 @@
+//! Cluster mode: the NATS bus, Redis-backed room state, presence, sequencing
+//! and idempotency, the moderator pool, and gateway liveness.
+
+mod cached_store;
+mod error;
+pub mod keys;
+mod nats_bus;
+mod options;
+mod redis_idempotency;
+mod redis_presence;
+mod redis_sequencer;
+mod redis_store;
+mod registry;
+mod submit;
+
+pub use cached_store::{CachedStore, control_subject};
+pub use error::ClusterError;
+pub use nats_bus::{NatsBus, connect as connect_nats};
+pub use options::ClusterOptions;
+pub use redis_idempotency::RedisIdempotency;
+pub use redis_presence::RedisPresence;
+pub use redis_sequencer::RedisSequencer;
+pub use redis_store::RedisStore;
+pub use registry::{heartbeat, reap_once, reaper};
+pub use submit::{MODERATOR_QUEUE, Moderator, NatsSubmitter, submit_subject};
+
+/// A Redis connection that reconnects by itself.
+pub async fn connect_redis(url: &str) -> roomcast_core::Result<redis::aio::ConnectionManager> {
+    let client = redis::Client::open(url).map_err(|e| roomcast_core::CoreError::Storage(e.to_string()))?;
+    redis::aio::ConnectionManager::new(client)
+        .await
+        .map_err(|e| roomcast_core::CoreError::Storage(format!("connecting to redis: {e}")))
+}

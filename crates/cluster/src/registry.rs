@@ -1,0 +1,72 @@
+//! Gateway liveness: each gateway heartbeats in Redis; room control reaps
+//! the presence of gateways whose heartbeat expired (e.g. SIGKILL), so the
+//! online count drops their clients within a few seconds.
+
+use crate::error::redis_err;
+use crate::keys;
+use crate::redis_presence::{RedisPresence, parse_gateway_entry};
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use roomcast_core::Result;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Keeps `gateway` alive until `shutdown`, then removes its registration.
+pub async fn heartbeat(mut conn: ConnectionManager, gateway: String, ttl: Duration, shutdown: CancellationToken) {
+    let period = ttl / 3;
+    loop {
+        let beat: redis::RedisResult<()> = redis::pipe()
+            .sadd(keys::gateways(), &gateway)
+            .ignore()
+            .set_ex(keys::gateway_alive(&gateway), "1", ttl.as_secs().max(1))
+            .ignore()
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = beat {
+            tracing::warn!(gateway = %gateway, error = %e, "gateway heartbeat failed");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(period) => {}
+        }
+    }
+}
+
+/// Removes the presence of every gateway without a live heartbeat.
+pub async fn reap_once(conn: &mut ConnectionManager) -> Result<usize> {
+    let gateways: Vec<String> = conn.smembers(keys::gateways()).await.map_err(redis_err)?;
+    let mut reaped = 0;
+    for gw in gateways {
+        let alive: bool = conn.exists(keys::gateway_alive(&gw)).await.map_err(redis_err)?;
+        if alive {
+            continue;
+        }
+        let entries: Vec<String> = conn.smembers(keys::gateway_conns(&gw)).await.map_err(redis_err)?;
+        for e in &entries {
+            if let Some((app, room, user, conn_key)) = parse_gateway_entry(e) {
+                RedisPresence::leave_raw(conn, &gw, app, &room, &user, &conn_key).await?;
+            }
+        }
+        // Only forget the gateway once its list is empty (it may be back).
+        let left: usize = conn.scard(keys::gateway_conns(&gw)).await.map_err(redis_err)?;
+        if left == 0 {
+            conn.srem::<_, _, ()>(keys::gateways(), &gw).await.map_err(redis_err)?;
+        }
+        tracing::info!(gateway = %gw, connections = entries.len(), "reaped presence of a dead gateway");
+        reaped += entries.len();
+    }
+    Ok(reaped)
+}
+
+/// Reaps periodically until `shutdown`. Safe to run in every control replica.
+pub async fn reaper(mut conn: ConnectionManager, period: Duration, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = reap_once(&mut conn).await {
+            tracing::warn!(error = %e, "presence reaping failed");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(period) => {}
+        }
+    }
+}

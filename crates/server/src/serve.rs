@@ -1,0 +1,82 @@
+//! Serving pieces shared by every mode: the HTTP server (WebSocket and
+//! operations endpoints), the gRPC server (admin API, health, reflection)
+//! and an orderly stop.
+
+use crate::error::ServerError;
+use axum::Router;
+use roomcast_control::AdminService;
+use roomcast_core::rooms::{MessageSubmitter, Rooms};
+use roomcast_proto::v1::room_admin_server::RoomAdminServer;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
+}
+
+pub(crate) type ServerTask = JoinHandle<Result<(), String>>;
+
+/// Serves `router` until `stop`.
+pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: CancellationToken) -> ServerTask {
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service())
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Serves the admin API with gRPC health and reflection until `stop`.
+/// Health turns NOT_SERVING as soon as `draining` is cancelled.
+pub(crate) async fn spawn_grpc(
+    listener: TcpListener,
+    rooms: Rooms,
+    submitter: Arc<dyn MessageSubmitter>,
+    draining: CancellationToken,
+    stop: CancellationToken,
+) -> Result<ServerTask, ServerError> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<RoomAdminServer<AdminService>>().await;
+    tokio::spawn(async move {
+        draining.cancelled().await;
+        health_reporter.set_not_serving::<RoomAdminServer<AdminService>>().await;
+    });
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| ServerError::Serve(e.to_string()))?;
+    let admin = AdminService::new(rooms, submitter).into_server();
+    Ok(tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(admin)
+            .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
+                stop.cancelled().await
+            })
+            .await
+            .map_err(|e| e.to_string())
+    }))
+}
+
+/// Waits for the servers to finish; a stuck connection cannot hold the exit.
+pub(crate) async fn wait_stopped(tasks: Vec<ServerTask>) {
+    let all = async {
+        for t in tasks {
+            match t.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "server ended with an error"),
+                Err(e) => tracing::warn!(error = %e, "server task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(5), all).await.is_err() {
+        tracing::warn!("servers did not stop within 5s; exiting anyway");
+    }
+}

@@ -1,0 +1,376 @@
+//! Cluster mode end to end: real nats-server, real redis-server, real
+//! `roomcast gateway|control|moderator` processes, real WebSockets and gRPC.
+
+mod cluster_support;
+mod common;
+
+use cluster_support::*;
+use common::*;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const FAST_ROOMS: &str = "[rooms]\nmember_tips = false\n[rooms.frequency]\nroom_cap_per_sec = 100000\nnormal_cap_per_sec = 100000\nlow_cap_per_sec = 100000\nlowest_cap_per_sec = 100000\n";
+
+async fn user_on(node: &Node, user: &str) -> Client {
+    let mut c = Client::connect(&format!("ws://{}/ws", node.http)).await;
+    let r = c
+        .request(
+            "login",
+            json!({ "sdkAppId": APP, "userId": user, "userSig": usersig(user) }),
+        )
+        .await;
+    assert_eq!(r["code"], 0, "login {user}: {r}");
+    c
+}
+
+async fn admin_of(control: &Node) -> AdminClient {
+    admin_client(
+        control.grpc.expect("control has grpc"),
+        AdminAuth::Token(ADMIN_TOKEN.into()),
+    )
+    .await
+}
+
+async fn create_room(control: &Node, id: &str) {
+    let mut admin = admin_of(control).await;
+    admin
+        .create_room(roomcast_proto::v1::CreateRoomRequest {
+            room_id: id.into(),
+            name: "r".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create room");
+}
+
+/// Sends until accepted, retrying retryable failures with the same msgKey
+/// (what a well-behaved client does). Returns the accepted reply.
+async fn send_reliably(c: &mut Client, room: &str, text: &str, key: &str, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let r = c
+            .request(
+                "send",
+                json!({ "roomId": room, "msgBody": text_body(text), "msgKey": key }),
+            )
+            .await;
+        if r["code"] == 0 {
+            return r;
+        }
+        assert_eq!(r["retryable"], true, "non-retryable failure for {key}: {r}");
+        assert!(Instant::now() < deadline, "{key} was not accepted in time: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn online_count(control: &Node, room: &str) -> u64 {
+    let mut admin = admin_of(control).await;
+    admin
+        .get_online_count(roomcast_proto::v1::GetOnlineCountRequest { room_id: room.into() })
+        .await
+        .map(|r| r.into_inner().count)
+        .unwrap_or(u64::MAX)
+}
+
+async fn wait_online(control: &Node, room: &str, want: u64, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let n = online_count(control, room).await;
+        if n == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "online count stayed {n}, wanted {want}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Collects message events until `n` arrived.
+async fn messages(c: &mut Client, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        out.push(c.next_event_of("message").await);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_deliver_everything_in_sequence_order() {
+    let c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let _m1 = c.spawn("moderator");
+    let _m2 = c.spawn("moderator");
+    let ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    create_room(&control, "r").await;
+
+    let mut alice = user_on(&ga, "alice").await;
+    let mut bob = user_on(&gb, "bob").await;
+    let mut carol = user_on(&ga, "carol").await;
+    for cl in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(cl.join("r").await["code"], 0);
+    }
+    wait_online(&control, "r", 3, Duration::from_secs(2)).await;
+
+    let mut acked = Vec::new();
+    for i in 0..40 {
+        let (sender, name) = if i % 2 == 0 { (&mut alice, "a") } else { (&mut bob, "b") };
+        let r = send_reliably(
+            sender,
+            "r",
+            &format!("{name}{i}"),
+            &format!("k{i}"),
+            Duration::from_secs(10),
+        )
+        .await;
+        acked.push(r["data"]["seq"].as_u64().unwrap());
+    }
+    let on_a = messages(&mut carol, 40).await;
+    let on_b = messages(&mut bob, 40).await;
+    for got in [&on_a, &on_b] {
+        let seqs: Vec<u64> = got.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+            "gap-free and in order: {seqs:?}"
+        );
+        assert_eq!(
+            seqs, acked,
+            "members see exactly the acknowledged messages in sequence order"
+        );
+    }
+    let texts_a: Vec<&Value> = on_a.iter().map(|m| &m["msgBody"]).collect();
+    let texts_b: Vec<&Value> = on_b.iter().map(|m| &m["msgBody"]).collect();
+    assert_eq!(texts_a, texts_b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_a_moderator_loses_no_acknowledged_message() {
+    let c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let mut m1 = c.spawn("moderator");
+    let _m2 = c.spawn("moderator");
+    let ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    create_room(&control, "r").await;
+    let mut bob = user_on(&gb, "bob").await;
+    bob.join("r").await;
+
+    // Several senders keep requests in flight while a moderator dies.
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut senders = Vec::new();
+    for s in 0..4 {
+        let mut cl = user_on(&ga, &format!("sender{s}")).await;
+        cl.join("r").await;
+        let progress = progress.clone();
+        senders.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for i in 0..100 {
+                let text = format!("s{s}m{i}");
+                let r = send_reliably(&mut cl, "r", &text, &format!("k{i}"), Duration::from_secs(30)).await;
+                acked.push((r["data"]["seq"].as_u64().unwrap(), text));
+                progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            acked
+        }));
+    }
+    while progress.load(std::sync::atomic::Ordering::Relaxed) < 100 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    m1.proc.kill();
+    assert!(
+        progress.load(std::sync::atomic::Ordering::Relaxed) < 400,
+        "the kill happened under load"
+    );
+    let mut acked = std::collections::BTreeMap::new();
+    for s in senders {
+        acked.extend(s.await.unwrap());
+    }
+    assert_eq!(acked.len(), 400, "every message was eventually acknowledged");
+    // Every acknowledged message arrives (a retried one may arrive twice:
+    // the contract is at-least-once for the crash window).
+    let mut seen = std::collections::BTreeMap::new();
+    while !acked.keys().all(|seq| seen.contains_key(seq)) {
+        let m = bob.next_event_of("message").await;
+        seen.insert(
+            m["seq"].as_u64().unwrap(),
+            m["msgBody"][0]["MsgContent"]["Text"].as_str().unwrap().to_string(),
+        );
+    }
+    for (seq, text) in &acked {
+        assert_eq!(
+            seen.get(seq),
+            Some(text),
+            "acknowledged message {seq} ({text}) is missing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_restart_is_survived_without_dropping_clients() {
+    let mut c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let _m = c.spawn("moderator");
+    let ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    create_room(&control, "r").await;
+    let mut alice = user_on(&ga, "alice").await;
+    let mut bob = user_on(&gb, "bob").await;
+    alice.join("r").await;
+    bob.join("r").await;
+    send_reliably(&mut alice, "r", "before", "k0", Duration::from_secs(10)).await;
+    assert_eq!(
+        messages(&mut bob, 1).await[0]["msgBody"][0]["MsgContent"]["Text"],
+        "before"
+    );
+
+    c.nats.restart();
+
+    // The same sockets carry on: sending is retried until the cluster has
+    // reconnected and resubscribed, then delivery resumes.
+    let r = send_reliably(&mut alice, "r", "after", "k1", Duration::from_secs(30)).await;
+    let got = messages(&mut bob, 1).await;
+    assert_eq!(got[0]["msgBody"][0]["MsgContent"]["Text"], "after");
+    assert_eq!(got[0]["seq"], r["data"]["seq"]);
+    assert!(alice.closed.is_none() && bob.closed.is_none());
+    let r = bob.request("ping", json!({})).await;
+    assert_eq!(r["code"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restart_keeps_rooms_mutes_and_bans() {
+    let mut c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let mut admin = admin_of(&control).await;
+    create_room(&control, "kept").await;
+    admin
+        .mute_members(roomcast_proto::v1::MuteMembersRequest {
+            room_id: "kept".into(),
+            user_ids: vec!["carol".into()],
+            duration_secs: 3600,
+        })
+        .await
+        .unwrap();
+    admin
+        .ban_members(roomcast_proto::v1::BanMembersRequest {
+            room_id: "kept".into(),
+            user_ids: vec!["dave".into()],
+            duration_secs: 3600,
+            description: "spam".into(),
+        })
+        .await
+        .unwrap();
+
+    c.redis.restart();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let rooms = loop {
+        match admin
+            .get_rooms(roomcast_proto::v1::GetRoomsRequest {
+                room_ids: vec!["kept".into()],
+            })
+            .await
+        {
+            Ok(r) => break r.into_inner(),
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "control never recovered from the redis restart: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    assert_eq!(rooms.rooms.len(), 1, "room survived");
+    let muted = admin
+        .list_muted(roomcast_proto::v1::ListMutedRequest { room_id: "kept".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        muted.muted.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
+        ["carol"]
+    );
+    let banned = admin
+        .list_banned(roomcast_proto::v1::ListBannedRequest { room_id: "kept".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(banned.banned.len(), 1);
+    assert_eq!(banned.banned[0].user_id, "dave");
+    assert_eq!(banned.banned[0].description, "spam");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_gateway_clients_move_on_and_leave_the_online_count() {
+    let c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let _m = c.spawn("moderator");
+    let mut ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    create_room(&control, "r").await;
+    let mut alice = user_on(&ga, "alice").await;
+    let mut bob = user_on(&ga, "bob").await;
+    let mut carol = user_on(&gb, "carol").await;
+    for cl in [&mut alice, &mut bob, &mut carol] {
+        cl.join("r").await;
+    }
+    wait_online(&control, "r", 3, Duration::from_secs(2)).await;
+
+    ga.proc.kill();
+    // Reaped once the dead gateway's heartbeat expires (3 s by default).
+    wait_online(&control, "r", 1, Duration::from_secs(15)).await;
+
+    let mut alice = user_on(&gb, "alice").await;
+    assert_eq!(alice.join("r").await["code"], 0);
+    wait_online(&control, "r", 2, Duration::from_secs(2)).await;
+    send_reliably(&mut alice, "r", "back", "k1", Duration::from_secs(10)).await;
+    let got = messages(&mut carol, 1).await;
+    assert_eq!(got[0]["msgBody"][0]["MsgContent"]["Text"], "back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_and_ban_through_any_control_replica_reach_every_gateway() {
+    let c = Cluster::start(FAST_ROOMS);
+    let control1 = c.spawn("control");
+    let control2 = c.spawn("control");
+    let _m = c.spawn("moderator");
+    let ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    create_room(&control1, "r").await;
+    let mut alice = user_on(&ga, "alice").await;
+    let mut bob = user_on(&gb, "bob").await;
+    alice.join("r").await;
+    bob.join("r").await;
+    // Warm the caches on both gateways and the moderator.
+    send_reliably(&mut bob, "r", "hi", "w1", Duration::from_secs(10)).await;
+    send_reliably(&mut alice, "r", "hi", "w2", Duration::from_secs(10)).await;
+
+    let mut admin2 = admin_of(&control2).await;
+    admin2
+        .mute_members(roomcast_proto::v1::MuteMembersRequest {
+            room_id: "r".into(),
+            user_ids: vec!["bob".into()],
+            duration_secs: 600,
+        })
+        .await
+        .unwrap();
+    // Invalidation is pushed over NATS: the very next send is refused.
+    let r = bob.send_msg("r", "muted?").await;
+    assert_eq!(r["code"], 10017, "{r}");
+
+    let mut admin1 = admin_of(&control1).await;
+    admin1
+        .ban_members(roomcast_proto::v1::BanMembersRequest {
+            room_id: "r".into(),
+            user_ids: vec!["alice".into()],
+            duration_secs: 600,
+            description: String::new(),
+        })
+        .await
+        .unwrap();
+    let kicked = alice.next_push().await;
+    assert_eq!(kicked["type"], "kicked");
+    assert_eq!(kicked["reason"], "banned");
+    let r = alice.join("r").await;
+    assert_eq!(r["code"], 10007, "{r}");
+    wait_online(&control2, "r", 1, Duration::from_secs(2)).await;
+}
