@@ -47,7 +47,11 @@ impl ControlError {
                 CoreError::OwnerCannotQuit => Code::FailedPrecondition,
                 CoreError::RateLimited | CoreError::FrequencyControlled => Code::ResourceExhausted,
                 CoreError::NotLoggedIn | CoreError::Auth(_) | CoreError::UnknownApp(_) => Code::Unauthenticated,
-                CoreError::ModerationUnavailable | CoreError::Storage(_) | CoreError::Bus(_) => Code::Unavailable,
+                CoreError::ModerationUnavailable
+                | CoreError::HookUnavailable
+                | CoreError::Storage(_)
+                | CoreError::Bus(_) => Code::Unavailable,
+                CoreError::RejectedByHook { .. } => Code::PermissionDenied,
                 CoreError::Internal(_) => Code::Internal,
                 CoreError::Remote { retryable: true, .. } => Code::Unavailable,
                 CoreError::Remote { .. } => Code::FailedPrecondition,

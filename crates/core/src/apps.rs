@@ -19,6 +19,38 @@ pub struct AppConfig {
     /// Optional static token accepted by the admin API (`authorization: Bearer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
+    /// Which fields of custom elements are screened (default: all three).
+    #[serde(default, skip_serializing_if = "ScreenedCustomFields::is_default")]
+    pub screen_custom: ScreenedCustomFields,
+    /// Optional before-send webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_send_hook: Option<crate::hook::HookSettings>,
+}
+
+/// The `TIMCustomElem` fields moderation screens for an app. Apps that put
+/// binary or structured data in `Data` can exclude it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreenedCustomFields {
+    pub data: bool,
+    pub desc: bool,
+    pub ext: bool,
+}
+
+impl Default for ScreenedCustomFields {
+    fn default() -> Self {
+        Self {
+            data: true,
+            desc: true,
+            ext: true,
+        }
+    }
+}
+
+impl ScreenedCustomFields {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 fn default_admin() -> String {
@@ -32,6 +64,8 @@ impl std::fmt::Debug for AppConfig {
             .field("secret", &"<redacted>")
             .field("admin_identifier", &self.admin_identifier)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .field("screen_custom", &self.screen_custom)
+            .field("before_send_hook", &self.before_send_hook)
             .finish()
     }
 }
@@ -50,6 +84,9 @@ impl AppConfig {
             && t.len() < 16
         {
             return Err(format!("app {}: admin_token must be at least 16 bytes", self.sdkappid));
+        }
+        if let Some(h) = &self.before_send_hook {
+            h.validate().map_err(|e| format!("app {}: {e}", self.sdkappid))?;
         }
         Ok(())
     }

@@ -54,6 +54,12 @@ pub enum CoreError {
     Bus(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The app's before-send hook rejected the message (10016, or the app's
+    /// own code in 120001..=130000).
+    #[error("rejected by the app: {message}")]
+    RejectedByHook { code: u32, message: String },
+    #[error("the app's before-send hook did not answer; retry")]
+    HookUnavailable,
     /// An error reported by another cluster process, already coded.
     #[error("{message}")]
     Remote {
@@ -82,7 +88,8 @@ impl CoreError {
             CoreError::NotLoggedIn => 6014,
             CoreError::UnknownApp(_) => 60006,
             CoreError::Auth(e) => e.code(),
-            CoreError::Remote { code, .. } => *code,
+            CoreError::Remote { code, .. } | CoreError::RejectedByHook { code, .. } => *code,
+            CoreError::HookUnavailable => 10002,
             CoreError::ModerationUnavailable | CoreError::Storage(_) | CoreError::Bus(_) | CoreError::Internal(_) => {
                 10002
             }
@@ -97,6 +104,7 @@ impl CoreError {
         matches!(
             self,
             CoreError::ModerationUnavailable
+                | CoreError::HookUnavailable
                 | CoreError::Storage(_)
                 | CoreError::Bus(_)
                 | CoreError::Internal(_)

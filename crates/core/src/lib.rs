@@ -6,6 +6,7 @@ pub mod apps;
 pub mod bus;
 pub mod error;
 pub mod freq;
+pub mod hook;
 pub mod idempotency;
 pub mod ids;
 pub mod limits;

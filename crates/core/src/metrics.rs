@@ -12,6 +12,7 @@ pub const FANOUT_SECONDS: &str = "roomcast_fanout_seconds";
 pub const BUS_DROPPED: &str = "roomcast_bus_dropped_total";
 pub const SLOW_DISCONNECTS: &str = "roomcast_slow_consumer_disconnects_total";
 pub const PUBLISHED: &str = "roomcast_room_events_published_total";
+pub const HOOK_FAILURES: &str = "roomcast_before_send_hook_failures_total";
 
 /// Registers descriptions once at start-up.
 pub fn describe() {
@@ -38,4 +39,8 @@ pub fn describe() {
         "connections closed because their send queue overflowed"
     );
     describe_counter!(PUBLISHED, "room events published to the bus, by kind");
+    describe_counter!(
+        HOOK_FAILURES,
+        "before-send hook calls that timed out or failed, by policy applied"
+    );
 }

@@ -1,5 +1,6 @@
 //! Domain types shared by every component.
 
+use crate::apps::ScreenedCustomFields;
 use crate::error::{CoreError, Result};
 use crate::limits;
 use serde::{Deserialize, Serialize};
@@ -309,16 +310,19 @@ impl MsgBody {
         serde_json::to_vec(self).map(|v| v.len()).unwrap_or(usize::MAX)
     }
 
-    /// The free-text fields moderation screens, in a fixed order.
-    pub fn screened_fields(&self) -> Vec<String> {
+    /// The free-text fields moderation screens, in a fixed order: every
+    /// text element, and the chosen fields of custom elements.
+    pub fn screened_fields(&self, custom: ScreenedCustomFields) -> Vec<String> {
         let mut out = Vec::new();
         for e in &self.0 {
             match e {
                 MsgElem::Text(t) => out.push(t.text.clone()),
                 MsgElem::Custom(c) => {
-                    out.push(c.data.clone());
-                    out.push(c.desc.clone());
-                    out.push(c.ext.clone());
+                    for (on, v) in [(custom.data, &c.data), (custom.desc, &c.desc), (custom.ext, &c.ext)] {
+                        if on {
+                            out.push(v.clone());
+                        }
+                    }
                 }
                 MsgElem::Face(_) => {}
             }
@@ -327,7 +331,7 @@ impl MsgBody {
     }
 
     /// Writes back screened (possibly masked) fields, in `screened_fields` order.
-    pub fn replace_screened_fields(&mut self, fields: Vec<String>) {
+    pub fn replace_screened_fields(&mut self, fields: Vec<String>, custom: ScreenedCustomFields) {
         let mut it = fields.into_iter();
         for e in &mut self.0 {
             match e {
@@ -337,14 +341,14 @@ impl MsgBody {
                     }
                 }
                 MsgElem::Custom(c) => {
-                    if let Some(v) = it.next() {
-                        c.data = v;
-                    }
-                    if let Some(v) = it.next() {
-                        c.desc = v;
-                    }
-                    if let Some(v) = it.next() {
-                        c.ext = v;
+                    for (on, v) in [
+                        (custom.data, &mut c.data),
+                        (custom.desc, &mut c.desc),
+                        (custom.ext, &mut c.ext),
+                    ] {
+                        if on && let Some(n) = it.next() {
+                            *v = n;
+                        }
                     }
                 }
                 MsgElem::Face(_) => {}
@@ -412,7 +416,22 @@ mod tests {
             {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 1, "Data": "smile"}}
         ]))
         .unwrap();
-        assert_eq!(body.screened_fields(), vec!["hi", "gift", "rose", "x"]);
+        assert_eq!(
+            body.screened_fields(ScreenedCustomFields::default()),
+            vec!["hi", "gift", "rose", "x"]
+        );
+        let only_desc = ScreenedCustomFields {
+            data: false,
+            desc: true,
+            ext: false,
+        };
+        assert_eq!(body.screened_fields(only_desc), vec!["hi", "rose"]);
+        let mut masked = body.clone();
+        masked.replace_screened_fields(vec!["**".into(), "****".into()], only_desc);
+        assert_eq!(
+            masked.screened_fields(ScreenedCustomFields::default()),
+            vec!["**", "gift", "****", "x"]
+        );
         let round = serde_json::to_value(&body).unwrap();
         assert_eq!(round[0]["MsgType"], "TIMTextElem");
         assert_eq!(round[1]["MsgContent"]["Desc"], "rose");

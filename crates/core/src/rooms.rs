@@ -6,6 +6,7 @@ use crate::apps::Apps;
 use crate::bus::{Bus, subject};
 use crate::error::{CoreError, Result};
 use crate::freq::{Admission, AdmitClass, FrequencyOptions, RoomSequencer};
+use crate::hook::{BeforeSendHook, HookRequest, HookVerdict};
 use crate::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use crate::ids::{self, AppId};
 use crate::limits;
@@ -62,6 +63,8 @@ pub struct RoomsDeps {
     pub bus: Arc<dyn Bus>,
     pub idempotency: Arc<dyn Idempotency>,
     pub screener: Screener,
+    /// Calls apps' before-send webhooks (for apps that configure one).
+    pub hook: Option<Arc<dyn BeforeSendHook>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -548,8 +551,10 @@ impl Rooms {
         privileged: bool,
         mut req: SendRequest,
     ) -> Result<SendOutcome> {
+        let app_cfg = self.apps().get(app)?;
+        let custom = app_cfg.screen_custom;
         if !req.skip_moderation {
-            let fields = req.body.screened_fields();
+            let fields = req.body.screened_fields(custom);
             if !fields.iter().all(String::is_empty) {
                 let outcome = self.screener().screen(ScreenRequest { fields }).await?;
                 for hit in &outcome.hits {
@@ -562,7 +567,44 @@ impl Rooms {
                         category: hit.category.as_str().to_string(),
                     });
                 }
-                req.body.replace_screened_fields(outcome.fields);
+                req.body.replace_screened_fields(outcome.fields, custom);
+            }
+        }
+        // The app's own check comes last, on what would be published.
+        if let (Some(hook), Some(settings), Sender::User { .. }, false) = (
+            &self.inner.deps.hook,
+            &app_cfg.before_send_hook,
+            &req.sender,
+            req.skip_moderation,
+        ) {
+            let verdict = hook
+                .check(
+                    settings,
+                    HookRequest {
+                        app,
+                        room_id: &room.id,
+                        sender: sender_id,
+                        priority: req.priority,
+                        body: &req.body,
+                    },
+                )
+                .await;
+            match verdict {
+                Ok(HookVerdict::Allow) => {}
+                Ok(HookVerdict::Replace(body)) => {
+                    body.validate()?;
+                    req.body = body;
+                }
+                Ok(HookVerdict::Reject { code, message }) => return Err(CoreError::RejectedByHook { code, message }),
+                Err(e) if settings.fail_open => {
+                    metrics::counter!(m::HOOK_FAILURES, "policy" => "fail_open").increment(1);
+                    tracing::warn!(app, room = %room.id, error = %e, "before-send hook failed; delivering (fail open)");
+                }
+                Err(e) => {
+                    metrics::counter!(m::HOOK_FAILURES, "policy" => "fail_closed").increment(1);
+                    tracing::warn!(app, room = %room.id, error = %e, "before-send hook failed; rejecting (fail closed)");
+                    return Err(CoreError::HookUnavailable);
+                }
             }
         }
 

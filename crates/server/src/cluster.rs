@@ -93,6 +93,7 @@ impl ClusterNode {
                     Duration::from_millis(cluster.submit_timeout_ms),
                 )),
                 screener: screener.clone(),
+                hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
             },
         );
         let http = bind(config.server.http_addr).await?;

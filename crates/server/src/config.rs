@@ -211,6 +211,8 @@ pub fn ensure_dev_config(path: &Path) -> Result<bool, ServerError> {
         secret: roomcast_auth::generate_secret(),
         admin_identifier: "administrator".into(),
         admin_token: Some(roomcast_auth::generate_secret()),
+        screen_custom: Default::default(),
+        before_send_hook: None,
     };
     #[derive(Serialize)]
     struct DevFile {

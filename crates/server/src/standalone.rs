@@ -43,6 +43,7 @@ impl Standalone {
                 bus: Arc::new(MemoryBus::new(config.bus.subscription_capacity)),
                 idempotency: Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries)),
                 screener: screener.clone(),
+                hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
             },
         );
         let gateway = Gateway::build(config.gateway.clone(), rooms.clone(), Arc::new(rooms.clone()))

@@ -33,6 +33,8 @@ pub fn base_config() -> Config {
         secret: SECRET.into(),
         admin_identifier: ADMIN.into(),
         admin_token: Some(ADMIN_TOKEN.into()),
+        screen_custom: Default::default(),
+        before_send_hook: None,
     }];
     c
 }
