@@ -556,7 +556,10 @@ impl Rooms {
         if !req.skip_moderation {
             let fields = req.body.screened_fields(custom);
             if !fields.iter().all(String::is_empty) {
-                let outcome = self.screener().screen(ScreenRequest { fields }).await?;
+                let outcome = self
+                    .screener()
+                    .screen(ScreenRequest::for_app(app, room.id.clone(), sender_id, fields))
+                    .await?;
                 for hit in &outcome.hits {
                     metrics::counter!(m::MODERATION_HITS, "category" => hit.category.as_str(), "action" => hit.action.as_str())
                         .increment(1);

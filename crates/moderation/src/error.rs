@@ -27,6 +27,10 @@ pub enum ModerationError {
     /// The options (or a dictionary built from them) are unusable.
     #[error("invalid moderation options: {0}")]
     InvalidOptions(String),
+    /// A word-list change was rejected (e.g. the list would grow past
+    /// `max_terms_per_list`); the list is unchanged.
+    #[error("invalid word list change: {0}")]
+    InvalidList(String),
 }
 
 impl ModerationError {

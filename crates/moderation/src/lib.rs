@@ -2,34 +2,48 @@
 //! before it is fanned out to a room.
 //!
 //! The pipeline is deliberately split into seams that later work can deepen
-//! independently:
+//! independently (the full description, with the reasoning and the limits,
+//! is `docs/moderation.md`):
 //!
-//! * [`normalize`] folds a copy of the text (case, NFKC, separator removal)
-//!   while remembering where every folded character came from, so matches
-//!   can be masked in the *original* text.
-//! * [`Dictionary`] compiles categorised word lists into one Aho-Corasick
-//!   automaton over normalized text.
+//! * [`normalize`] folds a copy of the text (NFKC, case, Traditional →
+//!   Simplified Chinese, homoglyphs → Latin, separator removal) while
+//!   remembering where every folded character came from, so matches can be
+//!   masked in the *original* text and word boundaries judged there.
+//! * [`Dictionary`] compiles categorised terms plus an allow-list. Latin
+//!   terms match whole words only (spaced-out evasions included), CJK terms
+//!   match anywhere, and a hit inside an allow-listed phrase is dropped.
+//! * [`ListSet`] holds a global dictionary plus one per app; a
+//!   [`ListChange`] rebuilds only the affected one and swaps it in
+//!   atomically.
 //! * [`ScreenRequest`] / [`ScreenOutcome`] describe one message (several text
-//!   fields) and the verdict, with per-category [`Action`]s.
+//!   fields, its app, room and sender) and the verdict, with per-category
+//!   [`Action`]s (block, mask, flag).
 //! * [`Screener`] runs screening on a bounded pool of OS threads so the async
-//!   caller never blocks, and fails closed when overloaded or broken.
+//!   caller never blocks, fails closed when overloaded or broken, and keeps
+//!   a bounded audit log of every hit ([`AuditQuery`]).
 //!
-//! The crate holds no global state: everything hangs off a [`Screener`].
+//! The crate holds no global state: everything hangs off a [`Screener`]
+//! (the folding tables are immutable data, built once).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod audit;
 mod dictionary;
 mod error;
+mod hanzi;
+mod lists;
 mod normalize;
 mod options;
 mod policy;
 mod screen;
 mod screener;
 
+pub use audit::{AuditQuery, AuditRecord, DEFAULT_AUDIT_LIMIT, HitCount, MAX_AUDIT_RECORDS_PER_MESSAGE};
 pub use dictionary::{Dictionary, DictionaryBuilder, TermMatch};
 pub use error::ModerationError;
-pub use normalize::{Normalized, normalize, normalize_str};
+pub use lists::{ChangeReport, ListChange, ListScope, ListSet, Term, WordList};
+pub use normalize::{Normalized, normalize, normalize_into, normalize_str};
 pub use options::{ListSource, ModerationOptions};
 pub use policy::{Action, ActionTable, Category};
 pub use screen::{Hit, ScreenOutcome, ScreenRequest};

@@ -4,22 +4,69 @@
 //! screening time, so any evasion it undoes on one side it undoes on the
 //! other. The folded copy is only ever used for matching; the message that is
 //! delivered is the original, masked through the position map kept here.
+//!
+//! Steps, per character (see `docs/moderation.md` for the reasoning):
+//!
+//! 1. Unicode NFKC: full-width, circled, mathematical and other compatibility
+//!    forms become plain letters and digits; decomposed accents compose.
+//! 2. Full case folding (lowercase, plus `ß` → `ss`, final sigma).
+//! 3. Han ideographs: Traditional → Simplified ([`crate::hanzi`]).
+//! 4. Everything else non-ASCII: homoglyph folding with `decancer`, so
+//!    Cyrillic `с`, Greek `ο`, small caps `ᴋ`, `©`, accented `ü`… become the
+//!    Latin letter they imitate. CJK, kana, Hangul, emoji and scripts whose
+//!    letters are not used as Latin look-alikes are left alone.
+//! 5. Whatever is not a letter or digit afterwards is dropped as a separator.
 
+use std::fmt;
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use decancer::{Options, Translation, cure_char};
 use unicode_normalization::char::{canonical_combining_class, compose};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+use crate::hanzi::{is_han, simplify};
+
 /// Folded text plus, for every folded character, the byte range of the
 /// original text it came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Normalized {
     text: String,
-    /// Byte offset in `text` of each folded char; lets a byte span reported by
-    /// the matcher be turned into char indices by binary search.
-    starts: Vec<usize>,
-    /// Original byte range of each folded char, parallel to `starts`.
-    origins: Vec<Range<usize>>,
+    /// One entry per folded char, in order.
+    chars: Vec<FoldedChar>,
+    /// Reused buffer for NFKC output, so refolding into the same value does
+    /// not allocate once it has warmed up.
+    scratch: String,
+}
+
+/// A folded char and where it sits. Offsets are `u32` to keep the entry at
+/// 16 bytes (one cache line holds four); texts are far below 4 GiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FoldedChar {
+    pub(crate) ch: char,
+    /// Byte offset in the folded text.
+    pub(crate) at: u32,
+    /// Byte range of the original text it came from.
+    from: u32,
+    to: u32,
+}
+
+impl PartialEq for Normalized {
+    fn eq(&self, other: &Self) -> bool {
+        // `scratch` is not part of the value.
+        self.text == other.text && self.chars == other.chars
+    }
+}
+
+impl Eq for Normalized {}
+
+impl fmt::Debug for Normalized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Normalized")
+            .field("text", &self.text)
+            .field("origins", &self.origins())
+            .finish()
+    }
 }
 
 impl Normalized {
@@ -40,8 +87,8 @@ impl Normalized {
 
     /// For each folded char, in order, the byte range of the original text it
     /// came from. Several folded chars may share a range (e.g. `ﬁ` → `fi`).
-    pub fn origins(&self) -> &[Range<usize>] {
-        &self.origins
+    pub fn origins(&self) -> Vec<Range<usize>> {
+        self.chars.iter().map(FoldedChar::origin).collect()
     }
 
     /// Maps a byte span of the folded text back to the original text.
@@ -51,12 +98,66 @@ impl Normalized {
     /// included. Returns `None` for an empty span or one that does not sit on
     /// char boundaries of the folded text.
     pub fn original_range(&self, folded: Range<usize>) -> Option<Range<usize>> {
+        let (first, last) = self.char_span(folded)?;
+        Some(self.chars[first].from as usize..self.chars[last].to as usize)
+    }
+
+    /// The folded chars with their positions.
+    pub(crate) fn chars(&self) -> &[FoldedChar] {
+        &self.chars
+    }
+
+    /// Index of the first and last folded char of a byte span.
+    pub(crate) fn char_span(&self, folded: Range<usize>) -> Option<(usize, usize)> {
         if folded.start >= folded.end || folded.end > self.text.len() || !self.text.is_char_boundary(folded.end) {
             return None;
         }
-        let first = self.starts.binary_search(&folded.start).ok()?;
-        let last = self.starts.partition_point(|&s| s < folded.end) - 1;
-        Some(self.origins[first].start..self.origins[last].end)
+        let first = self.chars.binary_search_by_key(&folded.start, |c| c.at as usize).ok()?;
+        let last = self.chars.partition_point(|c| (c.at as usize) < folded.end) - 1;
+        Some((first, last))
+    }
+
+    /// Whether the folded char at `index` is an ASCII letter or digit, i.e.
+    /// part of a Latin word. Homoglyphs, full-width and accented Latin have
+    /// all been folded to ASCII by then, so this covers them too.
+    pub(crate) fn is_latin_at(&self, index: usize) -> bool {
+        self.chars[index].ch.is_ascii()
+    }
+
+    /// Whether folded chars `left` and `left + 1` came from original text
+    /// with nothing removed between them (same original char, or adjacent
+    /// ones). A removed char is always a separator, so "not adjacent" means
+    /// a word boundary in the original.
+    pub(crate) fn adjacent(&self, left: usize) -> bool {
+        self.chars[left].to >= self.chars[left + 1].from
+    }
+
+    /// Whether a Latin word may start at folded char `index`: it is the
+    /// first char, or the char before it is separated from it in the
+    /// original or is not Latin.
+    pub(crate) fn word_starts_at(&self, index: usize) -> bool {
+        index == 0 || !self.adjacent(index - 1) || !self.is_latin_at(index - 1)
+    }
+
+    /// Heap memory held by the buffers.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.text.capacity() + self.chars.capacity() * std::mem::size_of::<FoldedChar>() + self.scratch.capacity()
+    }
+
+    /// Number of folded chars.
+    pub(crate) fn char_count(&self) -> usize {
+        self.chars.len()
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.chars.clear();
+    }
+}
+
+impl FoldedChar {
+    fn origin(&self) -> Range<usize> {
+        self.from as usize..self.to as usize
     }
 }
 
@@ -64,34 +165,53 @@ impl Normalized {
 ///
 /// Folding is: Unicode NFKC (full-width, circled, mathematical and other
 /// compatibility forms become plain letters and digits), full lowercase case
-/// folding, and removal of everything that is not a letter or digit —
+/// folding, Traditional → Simplified Chinese, homoglyph folding of look-alikes
+/// of Latin letters (Cyrillic, Greek, small caps, accented letters, letter-like
+/// symbols), and removal of everything that is not a letter or digit —
 /// whitespace, punctuation, symbols and emoji, zero-width and other format
-/// characters, and generic combining diacritics left over after composition.
-/// Letters and digits of every script are kept.
+/// characters, and generic combining diacritics. Letters and digits of every
+/// script are kept.
 pub fn normalize(input: &str) -> Normalized {
     let mut out = Normalized {
         text: String::with_capacity(input.len()),
-        starts: Vec::with_capacity(input.len()),
-        origins: Vec::with_capacity(input.len()),
+        chars: Vec::with_capacity(input.len()),
+        scratch: String::new(),
     };
-    fold(input, |c, origin| {
-        out.starts.push(out.text.len());
-        out.text.push(c);
-        out.origins.push(origin);
-    });
+    normalize_into(input, &mut out);
     out
+}
+
+/// Like [`normalize`], but reuses `out`'s buffers; screening keeps one
+/// [`Normalized`] per thread so the hot path does not allocate.
+///
+/// # Panics
+///
+/// If `input` is 4 GiB or longer.
+pub fn normalize_into(input: &str, out: &mut Normalized) {
+    assert!(u32::try_from(input.len()).is_ok(), "text too long to screen");
+    out.clear();
+    let Normalized { text, chars, scratch } = out;
+    fold(input, scratch, |ch, origin| {
+        chars.push(FoldedChar {
+            ch,
+            at: text.len() as u32,
+            from: origin.start as u32,
+            to: origin.end as u32,
+        });
+        text.push(ch);
+    });
 }
 
 /// Folds `input` like [`normalize`] without keeping the position map; used
 /// for dictionary terms, where only the folded form matters.
 pub fn normalize_str(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    fold(input, |c, _| out.push(c));
+    let mut scratch = String::new();
+    fold(input, &mut scratch, |c, _| out.push(c));
     out
 }
 
-fn fold(input: &str, mut emit: impl FnMut(char, Range<usize>)) {
-    let mut scratch = String::new();
+fn fold(input: &str, scratch: &mut String, mut emit: impl FnMut(char, Range<usize>)) {
     let mut chars = input.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         // ASCII followed by ASCII cannot compose with anything, so the common
@@ -117,20 +237,100 @@ fn fold(input: &str, mut emit: impl FnMut(char, Range<usize>)) {
             last = next;
         }
 
-        if end - start == c.len_utf8() && is_plain_cjk(c) {
-            emit(c, start..end);
+        if end - start == c.len_utf8()
+            && let Some(folded) = fold_single_fast(c)
+        {
+            if let Some(folded) = folded {
+                emit(folded, start..end);
+            }
             continue;
         }
 
-        fold_segment(&input[start..end], &mut scratch);
-        for folded in scratch.chars().filter(|&f| is_kept(f)) {
-            emit(folded, start..end);
+        fold_segment(&input[start..end], scratch);
+        for folded in scratch.chars() {
+            fold_char(folded, &mut |f| emit(f, start..end));
         }
     }
 }
 
+/// Shortcuts for single chars that make up most non-ASCII chat text, giving
+/// exactly what the general path would (a unit test checks every char they
+/// cover): `Some(Some(c))` keep `c`, `Some(None)` drop, `None` no shortcut.
+#[inline]
+fn fold_single_fast(c: char) -> Option<Option<char>> {
+    if c.is_ascii() {
+        return Some(c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase()));
+    }
+    if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+        // Already NFKC and caseless; only Traditional forms change.
+        return Some(Some(simplify(c)));
+    }
+    if let '\u{FF01}'..='\u{FF5E}' = c {
+        // Full-width ASCII is NFKC-equivalent to plain ASCII.
+        let ascii = char::from_u32(c as u32 - 0xFEE0)?;
+        return Some(ascii.is_ascii_alphanumeric().then(|| ascii.to_ascii_lowercase()));
+    }
+    if is_inert(c) {
+        return Some(None);
+    }
+    None
+}
+
+/// Chars that are always dropped: emoji and other pictographs, zero-width
+/// and joiner controls, variation selectors, CJK punctuation and tag
+/// characters. Listed so the very common emoji does not go through NFKC
+/// and the homoglyph tables.
+fn is_inert(c: char) -> bool {
+    match c {
+        '\u{3001}'..='\u{3004}' | '\u{3008}'..='\u{3020}' | '\u{3030}' => true,
+        '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' => true,
+        '\u{E0020}'..='\u{E007F}' => true,
+        PICTOGRAPHS_START..PICTOGRAPHS_END => {
+            let offset = c as usize - PICTOGRAPHS_START as usize;
+            PICTOGRAPHS[offset / 64] & (1 << (offset % 64)) != 0
+        }
+        _ => false,
+    }
+}
+
+/// The emoji blocks (Mahjong tiles through Symbols and Pictographs
+/// Extended-A). Some of their symbols are letter look-alikes that the
+/// homoglyph tables fold (🌢 → `o`), so rather than hand-maintaining
+/// exceptions the set of chars that fold to nothing is computed once from
+/// the general path.
+const PICTOGRAPHS_START: char = '\u{1F000}';
+const PICTOGRAPHS_END: char = '\u{1FB00}';
+
+static PICTOGRAPHS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let len = PICTOGRAPHS_END as usize - PICTOGRAPHS_START as usize;
+    let mut bits = vec![0u64; len.div_ceil(64)];
+    let mut scratch = String::new();
+    for (offset, c) in (PICTOGRAPHS_START..PICTOGRAPHS_END).enumerate() {
+        let mut kept = false;
+        fold_segment(c.encode_utf8(&mut [0; 4]), &mut scratch);
+        for folded in scratch.chars() {
+            fold_char(folded, &mut |_| kept = true);
+        }
+        if !kept {
+            bits[offset / 64] |= 1 << (offset % 64);
+        }
+    }
+    bits
+});
+
+/// Builds the lazily computed tables now.
+pub(crate) fn preload() {
+    crate::hanzi::preload();
+    LazyLock::force(&PICTOGRAPHS);
+}
+
 /// Whether `next` must be folded together with the char before it.
 fn joins(prev: char, next: char) -> bool {
+    // Neither ASCII nor Han ever combines with a predecessor; checking first
+    // keeps Chinese text off the normalization tables.
+    if next.is_ascii() || is_han(next) {
+        return false;
+    }
     canonical_combining_class(next) != 0
         // Starters that still compose with their predecessor: Hangul jamo,
         // two-part Indic vowels.
@@ -138,12 +338,6 @@ fn joins(prev: char, next: char) -> bool {
         // Half-width (semi-)voiced sound marks are starters that NFKC turns
         // into combining marks, which then compose with the preceding kana.
         || matches!(next, '\u{FF9E}' | '\u{FF9F}')
-}
-
-/// CJK Unified Ideographs are already NFKC and caseless; skipping the
-/// normalizer for them keeps Chinese text, the bulk of traffic, cheap.
-fn is_plain_cjk(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}')
 }
 
 fn fold_segment(segment: &str, scratch: &mut String) {
@@ -166,6 +360,61 @@ fn fold_case(c: char, out: &mut String) {
         'ς' => out.push('σ'),
         'ß' | 'ẞ' => out.push_str("ss"),
         _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// What `decancer` may fold. Scripts whose letters are not used to imitate
+/// Latin are kept as they are: folding them would turn ordinary Chinese,
+/// Japanese, Korean, Arabic… text into Latin gibberish that Latin terms could
+/// then match. Emoji are kept so that they stay separators (the enclosed
+/// letters such as 🅵 are still folded; decancer does not count them as
+/// emoji).
+#[inline]
+fn homoglyph_options() -> Options {
+    Options::default()
+        .retain_chinese()
+        .retain_japanese()
+        .retain_korean()
+        .retain_emojis()
+        .retain_arabic()
+        .retain_hebrew()
+        .retain_devanagari()
+        .retain_bengali()
+        .retain_gujarati()
+        .retain_tamil()
+        .retain_thai()
+        .retain_lao()
+        .retain_burmese()
+        .retain_khmer()
+        .retain_mongolian()
+}
+
+/// Folds one char of NFKC, case-folded text and emits what is kept.
+fn fold_char(c: char, emit: &mut impl FnMut(char)) {
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            emit(c.to_ascii_lowercase());
+        }
+        return;
+    }
+    if is_han(c) {
+        emit(simplify(c));
+        return;
+    }
+    match cure_char(c, homoglyph_options()) {
+        Translation::Character(cured) => emit_kept(cured, emit),
+        Translation::String(cured) => cured.chars().for_each(|cured| emit_kept(cured, emit)),
+        Translation::None => {}
+    }
+}
+
+fn emit_kept(c: char, emit: &mut impl FnMut(char)) {
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            emit(c.to_ascii_lowercase());
+        }
+    } else if is_kept(c) {
+        emit(c);
     }
 }
 
@@ -201,8 +450,8 @@ mod tests {
     fn ascii_fast_path_matches_general_path() {
         // A non-ASCII char at the end forces the general path for the last
         // ASCII char; both paths must agree.
-        assert_eq!(normalize_str("AbC-1é"), "abc1é");
-        assert_eq!(normalize_str("e\u{301}"), "é");
+        assert_eq!(normalize_str("AbC-1é"), "abc1e");
+        assert_eq!(normalize_str("e\u{301}"), "e");
     }
 
     #[test]
@@ -212,5 +461,39 @@ mod tests {
         assert_eq!(n.original_range(0..5), None);
         assert_eq!(n.original_range(0..2), Some(0..6));
         assert_eq!(n.original_range(1..2), Some(3..6));
+    }
+
+    /// The general path for one char, without the shortcuts.
+    fn slow(c: char) -> String {
+        let mut scratch = String::new();
+        let mut out = String::new();
+        let mut buf = [0; 4];
+        fold_segment(c.encode_utf8(&mut buf), &mut scratch);
+        for folded in scratch.chars() {
+            fold_char(folded, &mut |f| out.push(f));
+        }
+        out
+    }
+
+    #[test]
+    fn single_char_shortcuts_agree_with_the_general_path() {
+        // Exhaustive over every scalar value, so a shortcut range that is too
+        // wide (e.g. swallowing a letter-like symbol) is caught here.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if let Some(fast) = fold_single_fast(c) {
+                let fast: String = fast.into_iter().collect();
+                assert_eq!(fast, slow(c), "U+{:04X} {c:?}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn folding_every_char_is_idempotent() {
+        // The dictionary stores folded terms and matches folded text; if a
+        // folded char folded further, a term could never match itself.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let once = normalize_str(c.encode_utf8(&mut [0; 4]));
+            assert_eq!(normalize_str(&once), once, "U+{:04X} {c:?}", c as u32);
+        }
     }
 }

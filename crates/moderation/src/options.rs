@@ -10,6 +10,8 @@ use crate::policy::{Action, ActionTable, Category};
 /// spawning thousands of threads or preallocating gigabytes of queue.
 const MAX_WORKERS: usize = 256;
 const MAX_QUEUE_CAPACITY: usize = 1_000_000;
+const MAX_AUDIT_CAPACITY: usize = 10_000_000;
+const MAX_TERMS_PER_LIST: usize = 10_000_000;
 
 /// Configuration of the screening stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +28,16 @@ pub struct ModerationOptions {
     pub lists: Vec<ListSource>,
     /// Per-category overrides of [`Category::default_action`].
     pub actions: BTreeMap<Category, Action>,
+    /// Allow-list files for the global list (same format as word lists, one
+    /// phrase per line): a hit that lies entirely inside an occurrence of an
+    /// allow-listed phrase is ignored.
+    pub allow_lists: Vec<PathBuf>,
+    /// Hits kept in the in-memory audit log; the oldest are evicted first.
+    /// 0 keeps none (hit counters still run).
+    pub audit_capacity: usize,
+    /// Most terms (and, separately, allow-list phrases) one list — global or
+    /// one app's — may hold; larger list changes are rejected.
+    pub max_terms_per_list: usize,
 }
 
 impl Default for ModerationOptions {
@@ -36,6 +48,9 @@ impl Default for ModerationOptions {
             queue_capacity: 4096,
             lists: Vec::new(),
             actions: BTreeMap::new(),
+            allow_lists: Vec::new(),
+            audit_capacity: 10_000,
+            max_terms_per_list: 1_000_000,
         }
     }
 }
@@ -54,6 +69,21 @@ impl ModerationOptions {
                 "queue_capacity must be between 1 and {MAX_QUEUE_CAPACITY}, got {}",
                 self.queue_capacity
             )));
+        }
+        if self.audit_capacity > MAX_AUDIT_CAPACITY {
+            return Err(ModerationError::InvalidOptions(format!(
+                "audit_capacity must be at most {MAX_AUDIT_CAPACITY}, got {}",
+                self.audit_capacity
+            )));
+        }
+        if !(1..=MAX_TERMS_PER_LIST).contains(&self.max_terms_per_list) {
+            return Err(ModerationError::InvalidOptions(format!(
+                "max_terms_per_list must be between 1 and {MAX_TERMS_PER_LIST}, got {}",
+                self.max_terms_per_list
+            )));
+        }
+        if self.allow_lists.iter().any(|p| p.as_os_str().is_empty()) {
+            return Err(ModerationError::InvalidOptions("allow list with an empty path".into()));
         }
         if let Some(list) = self.lists.iter().find(|l| l.path.as_os_str().is_empty()) {
             return Err(ModerationError::InvalidOptions(format!(

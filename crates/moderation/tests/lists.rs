@@ -96,6 +96,41 @@ fn build_loads_configured_lists() {
 }
 
 #[test]
+fn build_loads_allow_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let abuse = ListSource::new(Category::Abuse, write(dir.path(), "abuse.txt", b"cock\n").path);
+    let allow = write(dir.path(), "allow.txt", "# phrases\nCock Robin\n\n".as_bytes()).path;
+    let options = ModerationOptions {
+        lists: vec![abuse],
+        allow_lists: vec![allow],
+        ..ModerationOptions::default()
+    };
+    let screener = Screener::build(&options).unwrap();
+    assert_eq!(screener.dictionary().allow_len(), 1);
+    assert!(
+        screener
+            .screen_blocking(ScreenRequest::text("cock robin"))
+            .unwrap()
+            .is_clean()
+    );
+    assert!(
+        !screener
+            .screen_blocking(ScreenRequest::text("cock"))
+            .unwrap()
+            .is_clean()
+    );
+
+    let missing = ModerationOptions {
+        allow_lists: vec![dir.path().join("missing.txt")],
+        ..options
+    };
+    assert!(matches!(
+        Screener::build(&missing),
+        Err(ModerationError::ListFile { .. })
+    ));
+}
+
+#[test]
 fn build_fails_on_a_bad_list_and_skips_lists_when_disabled() {
     let missing = ListSource::new(Category::Porn, "/nonexistent/roomcast/porn.txt");
     let options = ModerationOptions {

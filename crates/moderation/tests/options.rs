@@ -11,7 +11,11 @@ fn defaults() {
     let options = ModerationOptions::default();
     assert!(options.enabled);
     assert_eq!((options.workers, options.queue_capacity), (2, 4096));
-    assert!(options.lists.is_empty() && options.actions.is_empty());
+    assert!(options.lists.is_empty() && options.actions.is_empty() && options.allow_lists.is_empty());
+    assert_eq!(
+        (options.audit_capacity, options.max_terms_per_list),
+        (10_000, 1_000_000)
+    );
     options.validate().unwrap();
 
     let table = ActionTable::default();
@@ -41,7 +45,10 @@ fn full_json_round_trips() {
         "workers": 4,
         "queue_capacity": 100,
         "lists": [{"category": "politics", "path": "/etc/roomcast/politics.txt"}],
-        "actions": {"porn": "flag", "ads": "block"}
+        "actions": {"porn": "flag", "ads": "block"},
+        "allow_lists": ["/etc/roomcast/allow.txt"],
+        "audit_capacity": 500,
+        "max_terms_per_list": 200000
     }"#;
     let options: ModerationOptions = serde_json::from_str(json).unwrap();
     assert_eq!(options.workers, 4);
@@ -53,6 +60,11 @@ fn full_json_round_trips() {
         options.actions,
         BTreeMap::from([(Category::Porn, Action::Flag), (Category::Ads, Action::Block)])
     );
+    assert_eq!(
+        options.allow_lists,
+        [std::path::PathBuf::from("/etc/roomcast/allow.txt")]
+    );
+    assert_eq!((options.audit_capacity, options.max_terms_per_list), (500, 200_000));
     let table = options.action_table();
     assert_eq!(table.get(Category::Porn), Action::Flag);
     assert_eq!(table.get(Category::Ads), Action::Block);
@@ -92,6 +104,19 @@ fn validate_bounds() {
         assert!(!error.retryable());
         assert!(Screener::with_dictionary(Dictionary::empty(), &with(workers, queue)).is_err());
     }
+    for (audit_capacity, max_terms_per_list) in [(10_000_001, 1), (0, 0), (0, 10_000_001)] {
+        let options = ModerationOptions {
+            audit_capacity,
+            max_terms_per_list,
+            ..ModerationOptions::default()
+        };
+        assert!(options.validate().is_err(), "{audit_capacity} {max_terms_per_list}");
+    }
+    let empty_allow = ModerationOptions {
+        allow_lists: vec!["".into()],
+        ..ModerationOptions::default()
+    };
+    assert!(empty_allow.validate().is_err());
     let empty_path = ModerationOptions {
         lists: vec![ListSource::new(Category::Ads, "")],
         ..ModerationOptions::default()

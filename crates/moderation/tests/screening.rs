@@ -51,7 +51,10 @@ fn mask_covers_separators_inside_the_match_only() {
         ("f u c k", "*******"),
         ("f\u{200b}uck off", "*****\u{20}off"),
         ("BUY  NOW!!", "********!!"),
-        ("fuckfuck", "********"),
+        // Latin terms match whole words only, so a repeated term glued
+        // together is one longer word (list `fuck*` to catch it).
+        ("fuck fuck", "**** ****"),
+        ("fuckfuck", "fuckfuck"),
         ("fork", "fork"),
     ];
     for (input, expected) in cases {
@@ -153,36 +156,49 @@ fn term_listed_in_two_categories_reports_both() {
 
 #[test]
 fn masked_term_cannot_hide_an_overlapping_blocked_term() {
-    // "assex": the masked "ass" starts first and overlaps the blocked "sex".
+    // "甲乙丙": the masked "甲乙" starts first and overlaps the blocked "乙丙".
+    let screener = screener_with(&[(Category::Abuse, "甲乙"), (Category::Porn, "乙丙")], &[]);
+    let outcome = screen(&screener, &["甲乙丙"]);
+    assert_eq!(outcome.blocked.map(|h| h.term), Some("乙丙".to_string()));
+    assert_eq!(outcome.hits.len(), 2);
+
+    // Latin terms overlap only when spaced out, which keeps word boundaries
+    // on both sides of each: "a s s e x".
     let screener = screener_with(&[(Category::Abuse, "ass"), (Category::Porn, "sex")], &[]);
-    let outcome = screen(&screener, &["assex"]);
+    let outcome = screen(&screener, &["a s s e x"]);
     assert_eq!(outcome.blocked.map(|h| h.term), Some("sex".to_string()));
     assert_eq!(outcome.hits.len(), 2);
 }
 
 #[test]
 fn masked_term_cannot_hide_a_blocked_prefix() {
-    // Leftmost-longest picks "abcd" (mask); "abc" (block) starts at the same
-    // place and must still be reported.
-    let screener = screener_with(&[(Category::Abuse, "abcd"), (Category::Porn, "abc")], &[]);
-    let outcome = screen(&screener, &["xabcdx"]);
+    // Leftmost-longest picks "甲乙丙丁" (mask); "甲乙丙" (block) starts at the
+    // same place and must still be reported.
+    let screener = screener_with(&[(Category::Abuse, "甲乙丙丁"), (Category::Porn, "甲乙丙")], &[]);
+    let outcome = screen(&screener, &["x甲乙丙丁x"]);
     assert_eq!(
         outcome.hits,
         [
-            hit(Category::Abuse, "abcd", Action::Mask, 0),
-            hit(Category::Porn, "abc", Action::Block, 0),
+            hit(Category::Abuse, "甲乙丙丁", Action::Mask, 0),
+            hit(Category::Porn, "甲乙丙", Action::Block, 0),
         ]
     );
     assert_eq!(outcome.fields, ["x****x"]);
+
+    // A Latin prefix that fails the boundary test must not hide one that
+    // passes: "abcd" is followed by a letter, "abc" by a separator.
+    let screener = screener_with(&[(Category::Abuse, "abcd"), (Category::Porn, "abc")], &[]);
+    let outcome = screen(&screener, &["a b c dx"]);
+    assert_eq!(outcome.hits, [hit(Category::Porn, "abc", Action::Block, 0)]);
 }
 
 #[test]
 fn flagged_prefix_does_not_widen_the_mask() {
     let screener = screener_with(
-        &[(Category::Ads, "abc"), (Category::Custom, "abcdef")],
+        &[(Category::Ads, "甲乙丙"), (Category::Custom, "甲乙丙丁戊己")],
         &[(Category::Custom, Action::Flag)],
     );
-    assert_eq!(screen(&screener, &["abcdefg"]).fields, ["***defg"]);
+    assert_eq!(screen(&screener, &["甲乙丙丁戊己庚"]).fields, ["***丁戊己庚"]);
 }
 
 #[test]

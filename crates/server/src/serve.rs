@@ -24,6 +24,13 @@ pub(crate) type ServerTask = JoinHandle<Result<(), String>>;
 
 /// Serves `router` until `stop`.
 pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: CancellationToken) -> ServerTask {
+    use axum::serve::ListenerExt;
+    // Small frames (replies, single events) must not wait for Nagle.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service())
             .with_graceful_shutdown(async move { stop.cancelled().await })
