@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "roomcast/v1/admin.proto",
         "roomcast/v1/bus.proto",
         "roomcast/v1/cluster.proto",
+        "roomcast/v1/moderation.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());

@@ -3,6 +3,9 @@
 
 mod convert;
 mod error;
+mod moderation;
+
+pub use moderation::ModerationService;
 
 pub use error::{CODE_METADATA, ControlError};
 
@@ -44,35 +47,39 @@ impl AdminService {
         RoomAdminServer::new(self)
     }
 
-    /// Authenticates the caller and returns the app it is scoped to.
     fn authorize<T>(&self, req: &Request<T>) -> Result<AppId, ControlError> {
-        let md = req.metadata();
-        let text = |key: &'static str| -> Result<Option<&str>, ControlError> {
-            md.get(key)
-                .map(|v| v.to_str().map_err(|_| ControlError::BadMetadata(key)))
-                .transpose()
-        };
-        let app: AppId = text(metadata::SDKAPPID)?
-            .ok_or(ControlError::MissingMetadata(metadata::SDKAPPID))?
-            .trim()
-            .parse()
-            .map_err(|_| ControlError::BadMetadata(metadata::SDKAPPID))?;
-        let token = match text(metadata::AUTHORIZATION)? {
-            Some(v) => Some(
-                v.strip_prefix("Bearer ")
-                    .ok_or(ControlError::BadMetadata(metadata::AUTHORIZATION))?,
-            ),
-            None => None,
-        };
-        self.rooms.apps().admin(
-            app,
-            text(metadata::IDENTIFIER)?,
-            text(metadata::USERSIG)?,
-            token,
-            now_secs(),
-        )?;
-        Ok(app)
+        authorize(self.rooms.apps(), req)
     }
+}
+
+/// Authenticates an admin caller and returns the app it is scoped to.
+pub(crate) fn authorize<T>(apps: &roomcast_core::apps::Apps, req: &Request<T>) -> Result<AppId, ControlError> {
+    let md = req.metadata();
+    let text = |key: &'static str| -> Result<Option<&str>, ControlError> {
+        md.get(key)
+            .map(|v| v.to_str().map_err(|_| ControlError::BadMetadata(key)))
+            .transpose()
+    };
+    let app: AppId = text(metadata::SDKAPPID)?
+        .ok_or(ControlError::MissingMetadata(metadata::SDKAPPID))?
+        .trim()
+        .parse()
+        .map_err(|_| ControlError::BadMetadata(metadata::SDKAPPID))?;
+    let token = match text(metadata::AUTHORIZATION)? {
+        Some(v) => Some(
+            v.strip_prefix("Bearer ")
+                .ok_or(ControlError::BadMetadata(metadata::AUTHORIZATION))?,
+        ),
+        None => None,
+    };
+    apps.admin(
+        app,
+        text(metadata::IDENTIFIER)?,
+        text(metadata::USERSIG)?,
+        token,
+        now_secs(),
+    )?;
+    Ok(app)
 }
 
 type Rpc<T> = Result<Response<T>, Status>;

@@ -10,6 +10,7 @@ pub mod hook;
 pub mod idempotency;
 pub mod ids;
 pub mod limits;
+pub mod lists;
 pub mod metrics;
 pub mod model;
 pub mod presence;

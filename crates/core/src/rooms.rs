@@ -10,6 +10,7 @@ use crate::hook::{BeforeSendHook, HookRequest, HookVerdict};
 use crate::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use crate::ids::{self, AppId};
 use crate::limits;
+use crate::lists::ModerationStore;
 use crate::metrics as m;
 use crate::model::{
     self, Actor, BanEntry, MsgBody, MuteEntry, OnlineMember, Page, Priority, Role, Room, RoomPatch, RoomProfile,
@@ -65,6 +66,8 @@ pub struct RoomsDeps {
     pub screener: Screener,
     /// Calls apps' before-send webhooks (for apps that configure one).
     pub hook: Option<Arc<dyn BeforeSendHook>>,
+    /// Where moderation hits are recorded for the audit log.
+    pub moderation_store: Arc<dyn ModerationStore>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -564,6 +567,9 @@ impl Rooms {
                     metrics::counter!(m::MODERATION_HITS, "category" => hit.category.as_str(), "action" => hit.action.as_str())
                         .increment(1);
                 }
+                if !outcome.hits.is_empty() {
+                    self.record_audit(app, &room.id, sender_id, &outcome.hits).await;
+                }
                 if let Some(hit) = outcome.blocked {
                     tracing::info!(app, room = %room.id, user = %sender_id, category = hit.category.as_str(), "message blocked by moderation");
                     return Err(CoreError::Blocked {
@@ -679,6 +685,31 @@ impl Rooms {
             }
         }
         Ok(n)
+    }
+
+    /// Audit records for one message's hits (one per field and term, at
+    /// most a handful per message so a flood cannot wash the log out).
+    async fn record_audit(&self, app: AppId, room: &str, user: &str, hits: &[roomcast_moderation::Hit]) {
+        let time_ms = now_ms().max(0) as u64;
+        let mut seen = std::collections::HashSet::new();
+        let records: Vec<_> = hits
+            .iter()
+            .filter(|h| seen.insert((h.field, h.term.as_str())))
+            .take(roomcast_moderation::MAX_AUDIT_RECORDS_PER_MESSAGE)
+            .map(|h| roomcast_moderation::AuditRecord {
+                time_ms,
+                app: Some(app),
+                room: Some(room.to_string()),
+                user: Some(user.to_string()),
+                category: h.category,
+                term: h.term.clone(),
+                action: h.action,
+                field: h.field,
+            })
+            .collect();
+        if let Err(e) = self.inner.deps.moderation_store.record_audit(app, &records).await {
+            tracing::warn!(app, error = %e, "audit records not stored");
+        }
     }
 
     // ---- publication -------------------------------------------------------

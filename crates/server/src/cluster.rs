@@ -7,11 +7,12 @@ use crate::http::{Readiness, ops_router};
 use crate::serve::{ServerTask, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::{
-    CachedStore, Moderator, NatsBus, NatsSubmitter, RedisIdempotency, RedisPresence, RedisSequencer, RedisStore,
-    connect_nats, connect_redis,
+    CachedStore, Moderator, NatsBus, NatsSubmitter, RedisIdempotency, RedisModerationStore, RedisPresence,
+    RedisSequencer, RedisStore, connect_nats, connect_redis,
 };
 use roomcast_core::apps::Apps;
 use roomcast_core::bus::Bus;
+use roomcast_core::lists::{Lists, ModerationStore};
 use roomcast_core::rooms::{MessageSubmitter, Rooms, RoomsDeps};
 use roomcast_gateway::Gateway;
 use roomcast_moderation::{ModerationOptions, Screener};
@@ -48,6 +49,7 @@ pub struct ClusterNode {
     config: Config,
     rooms: Rooms,
     store: Arc<CachedStore>,
+    lists: Lists,
     nats: async_nats::Client,
     redis: redis::aio::ConnectionManager,
     screener: Screener,
@@ -80,6 +82,12 @@ impl ClusterNode {
                 ..Default::default()
             })?
         };
+        let moderation_store: Arc<dyn ModerationStore> = Arc::new(RedisModerationStore::new(redis.clone()));
+        let lists = Lists::new(
+            moderation_store.clone(),
+            bus.clone(),
+            (role == Role::Moderator).then(|| screener.clone()),
+        );
         let rooms = Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
@@ -87,13 +95,14 @@ impl ClusterNode {
                 store: store.clone(),
                 presence: Arc::new(RedisPresence::new(redis.clone(), id.clone())),
                 sequencer: Arc::new(RedisSequencer::new(redis.clone(), config.rooms.frequency)),
-                bus,
+                bus: bus.clone(),
                 idempotency: Arc::new(RedisIdempotency::new(
                     redis.clone(),
                     Duration::from_millis(cluster.submit_timeout_ms),
                 )),
                 screener: screener.clone(),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
+                moderation_store,
             },
         );
         let http = bind(config.server.http_addr).await?;
@@ -107,6 +116,7 @@ impl ClusterNode {
             config,
             rooms,
             store,
+            lists,
             nats,
             redis,
             screener,
@@ -174,7 +184,17 @@ impl ClusterNode {
                 };
                 servers.push(spawn_http(self.http, ops_router(ready, prometheus), stop.clone()));
                 let grpc = self.grpc.expect("control binds grpc");
-                servers.push(spawn_grpc(grpc, self.rooms.clone(), submitter, shutdown.clone(), stop.clone()).await?);
+                servers.push(
+                    spawn_grpc(
+                        grpc,
+                        self.rooms.clone(),
+                        submitter,
+                        self.lists.clone(),
+                        shutdown.clone(),
+                        stop.clone(),
+                    )
+                    .await?,
+                );
                 let reaper = tokio::spawn(roomcast_cluster::reaper(
                     self.redis.clone(),
                     gw_ttl / 3,
@@ -190,6 +210,13 @@ impl ClusterNode {
                     Arc::new(move || !s.is_cancelled())
                 };
                 servers.push(spawn_http(self.http, ops_router(ready, prometheus), stop.clone()));
+                // Word lists changed through the admin API reach this screener live.
+                let lists = self.lists.clone();
+                let apps = Apps::new(self.config.apps.clone()).ids();
+                let sync = tokio::spawn({
+                    let stop = background.clone();
+                    async move { lists.run_sync(apps, stop).await }
+                });
                 let moderator = Moderator::new(
                     self.nats.clone(),
                     self.rooms.clone(),
@@ -199,6 +226,7 @@ impl ClusterNode {
                     tracing::error!(error = %e, "moderator failed");
                 }
                 background.cancel();
+                let _ = sync.await;
             }
         }
         stop.cancel();

@@ -4,7 +4,8 @@
 
 use crate::error::ServerError;
 use axum::Router;
-use roomcast_control::AdminService;
+use roomcast_control::{AdminService, ModerationService};
+use roomcast_core::lists::Lists;
 use roomcast_core::rooms::{MessageSubmitter, Rooms};
 use roomcast_proto::v1::room_admin_server::RoomAdminServer;
 use std::net::SocketAddr;
@@ -45,6 +46,7 @@ pub(crate) async fn spawn_grpc(
     listener: TcpListener,
     rooms: Rooms,
     submitter: Arc<dyn MessageSubmitter>,
+    lists: Lists,
     draining: CancellationToken,
     stop: CancellationToken,
 ) -> Result<ServerTask, ServerError> {
@@ -58,12 +60,14 @@ pub(crate) async fn spawn_grpc(
         .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| ServerError::Serve(e.to_string()))?;
+    let moderation = ModerationService::new(rooms.apps().clone(), lists).into_server();
     let admin = AdminService::new(rooms, submitter).into_server();
     Ok(tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection)
             .add_service(admin)
+            .add_service(moderation)
             .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
                 stop.cancelled().await
             })

@@ -7,9 +7,10 @@ use crate::http::ops_router;
 use crate::serve::{bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
-use roomcast_core::bus::MemoryBus;
+use roomcast_core::bus::{Bus, MemoryBus};
 use roomcast_core::freq::MemorySequencer;
 use roomcast_core::idempotency::MemoryIdempotency;
+use roomcast_core::lists::{Lists, MemoryModerationStore, ModerationStore};
 use roomcast_core::presence::MemoryPresence;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
 use roomcast_core::store::MemoryStore;
@@ -25,6 +26,7 @@ pub struct Standalone {
     rooms: Rooms,
     gateway: Gateway,
     screener: Screener,
+    lists: Lists,
     http: TcpListener,
     grpc: TcpListener,
 }
@@ -33,6 +35,9 @@ impl Standalone {
     pub async fn build(config: Config) -> Result<Self, ServerError> {
         config.validate()?;
         let screener = Screener::build(&config.moderation)?;
+        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(config.bus.subscription_capacity));
+        let moderation_store: Arc<dyn ModerationStore> = Arc::new(MemoryModerationStore::default());
+        let lists = Lists::new(moderation_store.clone(), bus.clone(), Some(screener.clone()));
         let rooms = Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
@@ -40,10 +45,11 @@ impl Standalone {
                 store: Arc::new(MemoryStore::new()),
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
-                bus: Arc::new(MemoryBus::new(config.bus.subscription_capacity)),
+                bus,
                 idempotency: Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries)),
                 screener: screener.clone(),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
+                moderation_store,
             },
         );
         let gateway = Gateway::build(config.gateway.clone(), rooms.clone(), Arc::new(rooms.clone()))
@@ -54,6 +60,7 @@ impl Standalone {
             rooms,
             gateway,
             screener,
+            lists,
             http,
             grpc,
         })
@@ -77,6 +84,7 @@ impl Standalone {
             rooms,
             gateway,
             screener,
+            lists,
             http,
             grpc,
         } = self;
@@ -89,7 +97,15 @@ impl Standalone {
             .router()
             .merge(ops_router(Arc::new(ready), telemetry::prometheus()));
         let http_task = spawn_http(http, router, stop.clone());
-        let grpc_task = spawn_grpc(grpc, rooms.clone(), Arc::new(rooms), shutdown.clone(), stop.clone()).await?;
+        let grpc_task = spawn_grpc(
+            grpc,
+            rooms.clone(),
+            Arc::new(rooms),
+            lists,
+            shutdown.clone(),
+            stop.clone(),
+        )
+        .await?;
         tracing::info!("standalone server running");
         gateway.run(shutdown).await;
         stop.cancel();

@@ -374,3 +374,85 @@ async fn mute_and_ban_through_any_control_replica_reach_every_gateway() {
     assert_eq!(r["code"], 10007, "{r}");
     wait_online(&control2, "r", 1, Duration::from_secs(2)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_changes_reach_every_moderator_and_hits_are_audited() {
+    use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
+    use roomcast_proto::v1::{self as pb, ChangeOp};
+    let c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let _m1 = c.spawn("moderator");
+    let _m2 = c.spawn("moderator");
+    let ga = c.spawn("gateway");
+    create_room(&control, "r").await;
+    let mut alice = user_on(&ga, "alice").await;
+    alice.join("r").await;
+    send_reliably(&mut alice, "r", "quuxword", "w0", Duration::from_secs(10)).await;
+
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", control.grpc.unwrap()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut m = ModerationAdminClient::with_interceptor(channel, AuthInterceptor::token(ADMIN_TOKEN));
+    m.change_terms(pb::ChangeTermsRequest {
+        op: ChangeOp::Add as i32,
+        terms: vec![pb::Term {
+            category: "politics".into(),
+            text: "quuxword".into(),
+        }],
+        allow: vec![],
+    })
+    .await
+    .unwrap();
+    // The first moderator to reload starts blocking; within a second every
+    // moderator has the term, so from then on nothing gets through.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut i = 0;
+    loop {
+        i += 1;
+        let r = alice
+            .request(
+                "send",
+                json!({ "roomId": "r", "msgBody": text_body("quuxword"), "msgKey": format!("q{i}") }),
+            )
+            .await;
+        if r["code"] == 80001 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the list change never reached the moderators: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for j in 0..20 {
+        let r = alice
+            .request(
+                "send",
+                json!({ "roomId": "r", "msgBody": text_body("quuxword"), "msgKey": format!("z{j}") }),
+            )
+            .await;
+        assert_eq!(
+            r["code"], 80001,
+            "a moderator still lets the term through a second later: {r}"
+        );
+    }
+    let audit = m
+        .query_audit(pb::QueryAuditRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    assert!(
+        audit.len() >= 20,
+        "hits from both moderators are in the shared audit log: {}",
+        audit.len()
+    );
+    assert!(
+        audit
+            .iter()
+            .all(|a| a.term == "quuxword" && a.user_id == "alice" && a.action == "block")
+    );
+}

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use roomcast_proto::v1 as pb;
+use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
 use roomcast_proto::v1::room_admin_client::RoomAdminClient;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -157,6 +158,57 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// The app's moderation word list.
+    #[command(subcommand)]
+    Terms(TermsCommand),
+    /// Moderation hits, newest first.
+    Audit {
+        #[arg(long, default_value = "")]
+        room: String,
+        #[arg(long, default_value = "")]
+        user: String,
+        #[arg(long, default_value = "")]
+        category: String,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TermsCommand {
+    /// Add terms (and --allow phrases) in one category.
+    Add {
+        #[arg(long)]
+        category: String,
+        terms: Vec<String>,
+        #[arg(long)]
+        allow: Vec<String>,
+    },
+    /// Remove terms (and --allow phrases).
+    Remove {
+        #[arg(long)]
+        category: String,
+        terms: Vec<String>,
+        #[arg(long)]
+        allow: Vec<String>,
+    },
+    /// Import a word file (one term per line, '#' comments) into one category.
+    Import {
+        #[arg(long)]
+        category: String,
+        file: PathBuf,
+        /// Replace the whole list instead of adding.
+        #[arg(long)]
+        replace: bool,
+    },
+    List {
+        #[arg(long, default_value = "")]
+        category: String,
+        #[arg(long, default_value = "")]
+        cursor: String,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+    },
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -223,7 +275,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         .connect()
         .await
         .with_context(|| format!("connecting to {}", args.endpoint))?;
-    let mut c = RoomAdminClient::with_interceptor(channel, auth);
+    let mut c = RoomAdminClient::with_interceptor(channel.clone(), auth.clone());
+    let mut m = ModerationAdminClient::with_interceptor(channel, auth);
     let out = match args.command {
         AdminCommand::CreateRoom {
             id,
@@ -418,6 +471,81 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 limit,
             };
             format!("{:#?}", c.list_online_members(req).await?.into_inner())
+        }
+        AdminCommand::Terms(cmd) => {
+            let to_terms = |category: &str, terms: Vec<String>| -> Vec<pb::Term> {
+                terms
+                    .into_iter()
+                    .map(|text| pb::Term {
+                        category: category.to_string(),
+                        text,
+                    })
+                    .collect()
+            };
+            let resp = match cmd {
+                TermsCommand::Add { category, terms, allow } => {
+                    let req = pb::ChangeTermsRequest {
+                        op: pb::ChangeOp::Add as i32,
+                        terms: to_terms(&category, terms),
+                        allow,
+                    };
+                    m.change_terms(req).await?.into_inner()
+                }
+                TermsCommand::Remove { category, terms, allow } => {
+                    let req = pb::ChangeTermsRequest {
+                        op: pb::ChangeOp::Remove as i32,
+                        terms: to_terms(&category, terms),
+                        allow,
+                    };
+                    m.change_terms(req).await?.into_inner()
+                }
+                TermsCommand::Import {
+                    category,
+                    file,
+                    replace,
+                } => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                    m.import_terms(pb::ImportTermsRequest {
+                        category,
+                        text,
+                        replace,
+                    })
+                    .await?
+                    .into_inner()
+                }
+                TermsCommand::List {
+                    category,
+                    cursor,
+                    limit,
+                } => {
+                    let out = m
+                        .list_terms(pb::ListTermsRequest {
+                            category,
+                            cursor,
+                            limit,
+                        })
+                        .await?
+                        .into_inner();
+                    println!("{out:#?}");
+                    return Ok(());
+                }
+            };
+            format!("{resp:#?}")
+        }
+        AdminCommand::Audit {
+            room,
+            user,
+            category,
+            limit,
+        } => {
+            let req = pb::QueryAuditRequest {
+                room_id: room,
+                user_id: user,
+                category,
+                since_ms: 0,
+                limit,
+            };
+            format!("{:#?}", m.query_audit(req).await?.into_inner())
         }
     };
     println!("{out}");

@@ -140,6 +140,12 @@ pub enum AdminAuth {
 #[derive(Clone)]
 pub struct AuthInterceptor(AdminAuth);
 
+impl AuthInterceptor {
+    pub fn token(token: &str) -> Self {
+        Self(AdminAuth::Token(token.to_string()))
+    }
+}
+
 impl tonic::service::Interceptor for AuthInterceptor {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         let (app, auth) = match &self.0 {

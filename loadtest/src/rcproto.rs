@@ -1,0 +1,168 @@
+//! The Roomcast client protocol (docs/protocol.md): the few frames the load
+//! test sends and a borrowing parser for what it receives.
+
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// A frame from the server: a reply (`id`, `code`) or a push (`type`).
+#[derive(Debug, Deserialize)]
+pub struct Incoming<'a> {
+    #[serde(rename = "type", borrow, default)]
+    pub ty: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(borrow, default)]
+    pub messages: Option<Vec<Event<'a>>>,
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+}
+
+/// One room event inside a `messages` push.
+#[derive(Debug, Deserialize)]
+pub struct Event<'a> {
+    pub seq: u64,
+    #[serde(rename = "msgBody", borrow, default)]
+    pub msg_body: Option<Vec<Elem<'a>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Elem<'a> {
+    #[serde(rename = "MsgContent", borrow, default)]
+    pub content: Option<Content<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Content<'a> {
+    #[serde(rename = "Data", borrow, default)]
+    pub data: Option<Cow<'a, str>>,
+    #[serde(rename = "Text", borrow, default)]
+    pub text: Option<Cow<'a, str>>,
+}
+
+impl Event<'_> {
+    /// The text of the first custom `Data` or text element, if any.
+    pub fn payload(&self) -> Option<&str> {
+        let first = self.msg_body.as_ref()?.first()?.content.as_ref()?;
+        first.data.as_deref().or(first.text.as_deref())
+    }
+}
+
+pub fn parse(frame: &str) -> Result<Incoming<'_>, serde_json::Error> {
+    serde_json::from_str(frame)
+}
+
+/// Message priorities (`send.priority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    High,
+    Normal,
+    Low,
+    Lowest,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::High => "High",
+            Priority::Normal => "Normal",
+            Priority::Low => "Low",
+            Priority::Lowest => "Lowest",
+        }
+    }
+
+    pub const ALL: [Priority; 4] = [Priority::High, Priority::Normal, Priority::Low, Priority::Lowest];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "high" => Some(Priority::High),
+            "normal" => Some(Priority::Normal),
+            "low" => Some(Priority::Low),
+            "lowest" => Some(Priority::Lowest),
+            _ => None,
+        }
+    }
+}
+
+pub fn login(id: u64, sdkappid: u64, user: &str, sig: &str) -> String {
+    serde_json::json!({"id": id, "op": "login", "data": {"sdkAppId": sdkappid, "userId": user, "userSig": sig}})
+        .to_string()
+}
+
+pub fn join(id: u64, room: &str, guest_app: Option<u64>) -> String {
+    match guest_app {
+        Some(app) => serde_json::json!({"id": id, "op": "join", "data": {"roomId": room, "sdkAppId": app}}),
+        None => serde_json::json!({"id": id, "op": "join", "data": {"roomId": room}}),
+    }
+    .to_string()
+}
+
+/// A `send` request. `payload` must be JSON-safe ASCII (the load-test
+/// payload is); `custom` picks a TIMCustomElem (`Data`) over a TIMTextElem.
+pub fn send(id: u64, room_json: &str, payload: &str, custom: bool, priority: Priority) -> String {
+    let (ty, field) = if custom {
+        ("TIMCustomElem", "Data")
+    } else {
+        ("TIMTextElem", "Text")
+    };
+    format!(
+        "{{\"id\":{id},\"op\":\"send\",\"data\":{{\"roomId\":{room_json},\"msgBody\":[{{\"MsgType\":\"{ty}\",\"MsgContent\":{{\"{field}\":\"{payload}\"}}}}],\"priority\":\"{}\"}}}}",
+        priority.as_str()
+    )
+}
+
+/// Frequency-control drop (`dropReason: MsgFreqCtrl`).
+pub const CODE_FREQ_CTRL: i64 = 200_001;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_coalesced_push() {
+        let f = r#"{"type":"messages","messages":[
+            {"roomId":"lt-0","seq":7,"kind":"message","time":1,"priority":"Normal","from":"u1","nick":"","avatar":"",
+             "msgBody":[{"MsgType":"TIMCustomElem","MsgContent":{"Data":"LT|1|2|3|x","Desc":"","Ext":""}}]},
+            {"roomId":"lt-0","seq":8,"kind":"tip","time":1,"priority":"Lowest","tip":{"opType":1,"type":"memberJoined","users":["a"]}},
+            {"roomId":"lt-0","seq":9,"kind":"message","time":1,"priority":"High","from":"u1","nick":"","avatar":"",
+             "msgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hello \"quoted\""}}]}
+        ]}"#;
+        let inc = parse(f).unwrap();
+        assert_eq!(inc.ty.as_deref(), Some("messages"));
+        let ev = inc.messages.unwrap();
+        assert_eq!(ev.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![7, 8, 9]);
+        assert_eq!(ev[0].payload(), Some("LT|1|2|3|x"));
+        assert_eq!(ev[1].payload(), None);
+        assert_eq!(ev[2].payload(), Some("hello \"quoted\""));
+    }
+
+    #[test]
+    fn parses_replies_and_other_pushes() {
+        let r = parse(r#"{"id":5,"code":200001,"message":"dropped","data":{"dropReason":"MsgFreqCtrl"}}"#).unwrap();
+        assert_eq!((r.id, r.code), (Some(5), Some(CODE_FREQ_CTRL)));
+        let r = parse(r#"{"id":6,"code":0,"message":"ok","data":{"roomId":"r","seq":1,"time":2}}"#).unwrap();
+        assert_eq!((r.id, r.code, r.ty.is_none()), (Some(6), Some(0), true));
+        let k = parse(r#"{"type":"kicked","roomId":null,"reason":"logged_in_elsewhere"}"#).unwrap();
+        assert_eq!(k.ty.as_deref(), Some("kicked"));
+        assert_eq!(k.reason.as_deref(), Some("logged_in_elsewhere"));
+    }
+
+    #[test]
+    fn send_frame_is_valid_json() {
+        let f = send(3, "\"lt-0\"", "LT|0|0|1|xx", true, Priority::High);
+        let v: serde_json::Value = serde_json::from_str(&f).unwrap();
+        assert_eq!(v["op"], "send");
+        assert_eq!(v["data"]["priority"], "High");
+        assert_eq!(v["data"]["msgBody"][0]["MsgContent"]["Data"], "LT|0|0|1|xx");
+        let f = send(4, "\"lt-0\"", "p", false, Priority::Low);
+        let v: serde_json::Value = serde_json::from_str(&f).unwrap();
+        assert_eq!(v["data"]["msgBody"][0]["MsgType"], "TIMTextElem");
+        let j: serde_json::Value = serde_json::from_str(&join(1, "r", Some(9))).unwrap();
+        assert_eq!(j["data"]["sdkAppId"], 9);
+    }
+}
