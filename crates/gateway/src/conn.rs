@@ -17,6 +17,8 @@ pub enum Out {
     Event(Bytes),
     /// A complete frame (reply or push).
     Frame(String),
+    /// A WebSocket ping (keepalive).
+    Ping,
     /// Close with this code and reason after everything before it.
     Close(u16, &'static str),
 }
@@ -26,7 +28,7 @@ impl Out {
         match self {
             Out::Event(b) => b.len(),
             Out::Frame(s) => s.len(),
-            Out::Close(..) => 0,
+            Out::Ping | Out::Close(..) => 0,
         }
     }
 }
@@ -132,6 +134,8 @@ pub struct Conn {
     pub id: ConnId,
     pub out: OutQueue,
     pub session: Mutex<SessionState>,
+    /// When the client last sent anything (ms), for the idle sweep.
+    pub last_seen_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Conn {
@@ -143,6 +147,7 @@ impl Conn {
                 guest_id,
                 ..Default::default()
             }),
+            last_seen_ms: std::sync::atomic::AtomicI64::new(roomcast_core::model::now_ms()),
         })
     }
 }

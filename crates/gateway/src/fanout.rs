@@ -30,6 +30,8 @@ const SHARDS: usize = 64;
 pub struct LocalRooms {
     shards: Vec<Mutex<HashMap<RoomKey, Arc<LocalRoom>>>>,
     reorder_window: Duration,
+    batch_window: Duration,
+    batch_max: usize,
 }
 
 /// What the fan-out task must tell the session layer to do.
@@ -39,10 +41,12 @@ pub trait Evictor: Send + Sync + 'static {
 }
 
 impl LocalRooms {
-    pub fn new(reorder_window: Duration) -> Self {
+    pub fn new(reorder_window: Duration, batch_window: Duration, batch_max: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             reorder_window,
+            batch_window,
+            batch_max: batch_max.max(1),
         }
     }
 
@@ -123,6 +127,46 @@ impl LocalRooms {
     }
 }
 
+/// Fan-out pacing: a room that is idle is delivered to at once; a busy room
+/// (its last delivery less than `window` ago) gathers events until `window`
+/// has passed and delivers them together, so each member gets one write
+/// carrying several events instead of one write per event.
+struct Pacer {
+    window: Duration,
+    max_held: usize,
+    last_flush: Option<Instant>,
+    held: Vec<Bytes>,
+}
+
+impl Pacer {
+    fn due(&self) -> Option<Instant> {
+        match (self.held.is_empty(), self.last_flush) {
+            (false, Some(t)) => Some(t + self.window),
+            _ => None,
+        }
+    }
+
+    fn add(&mut self, local: &LocalRoom, events: Vec<Bytes>, now: Instant) {
+        self.held.extend(events);
+        if self.held.is_empty() {
+            return;
+        }
+        let busy = self.last_flush.is_some_and(|t| now < t + self.window);
+        // A full frame's worth goes out at once: pacing never builds bursts
+        // larger than one coalesced push.
+        if !busy || self.held.len() >= self.max_held {
+            self.flush(local, now);
+        }
+    }
+
+    fn flush(&mut self, local: &LocalRoom, now: Instant) {
+        if !self.held.is_empty() {
+            deliver(local, std::mem::take(&mut self.held));
+            self.last_flush = Some(now);
+        }
+    }
+}
+
 async fn run_room(
     rooms: Arc<LocalRooms>,
     evictor: Arc<dyn Evictor>,
@@ -132,13 +176,24 @@ async fn run_room(
     reorder_window: Duration,
 ) {
     let mut reorder = Reorder::new(reorder_window, 4096);
+    let mut pacer = Pacer {
+        window: rooms.batch_window,
+        max_held: rooms.batch_max,
+        last_flush: None,
+        held: Vec::new(),
+    };
     loop {
         let deadline = reorder.deadline();
+        let due = pacer.due();
         let payload = tokio::select! {
             p = sub.next() => p,
+            _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
+                pacer.flush(&local, Instant::now());
+                continue;
+            }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 tracing::debug!(app = key.0, room = %key.1, "gave up waiting for a missing room event");
-                deliver(&local, reorder.expire());
+                pacer.add(&local, reorder.expire(), Instant::now());
                 continue;
             }
         };
@@ -147,8 +202,15 @@ async fn run_room(
             tracing::warn!(app = key.0, room = %key.1, "undecodable room event skipped");
             continue;
         };
+        if ev.effect.is_some() {
+            // Effects act on membership: deliver what came before them first.
+            pacer.flush(&local, Instant::now());
+        }
         match ev.effect {
-            None => deliver(&local, reorder.push(ev.seq, ev.client_json, Instant::now())),
+            None => {
+                let now = Instant::now();
+                pacer.add(&local, reorder.push(ev.seq, ev.client_json, now), now);
+            }
             Some(Effect::Kick(kick)) => {
                 // Bans are the only kick the room service issues today.
                 let reason = KickReason::Banned;

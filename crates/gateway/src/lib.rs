@@ -35,6 +35,8 @@ use tokio_util::sync::CancellationToken;
 
 type UserKey = (AppId, String);
 
+const CONN_SHARDS: usize = 64;
+
 /// Cheap-to-clone handle to a gateway.
 #[derive(Clone)]
 pub struct Gateway {
@@ -46,6 +48,8 @@ struct Inner {
     rooms: Rooms,
     submitter: Arc<dyn MessageSubmitter>,
     local: Arc<LocalRooms>,
+    /// Every open connection, sharded, for the sweeper and draining.
+    conns: Vec<Mutex<HashMap<conn::ConnId, Arc<Conn>>>>,
     /// Logged-in connections per user, oldest first.
     users: Mutex<HashMap<UserKey, Vec<Arc<Conn>>>>,
     limiter: KeyedRateLimiter<(AppId, String)>,
@@ -94,12 +98,17 @@ impl Gateway {
         opts.validate()?;
         let limiter = KeyedRateLimiter::new(opts.user_send_rate);
         let evictor = Arc::new(GatewayEvictor { rooms: rooms.clone() });
-        let local = Arc::new(LocalRooms::new(Duration::from_millis(opts.reorder_window_ms)));
+        let local = Arc::new(LocalRooms::new(
+            Duration::from_millis(opts.reorder_window_ms),
+            Duration::from_millis(opts.fanout_batch_ms),
+            opts.max_messages_per_frame,
+        ));
         Ok(Self {
             inner: Arc::new(Inner {
                 opts,
                 rooms,
                 submitter,
+                conns: (0..CONN_SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
                 local,
                 users: Mutex::new(HashMap::new()),
                 limiter,
@@ -118,15 +127,44 @@ impl Gateway {
     }
 
     /// Background chores until `shutdown`; then drains the connections.
+    /// One sweep per ping interval pings every connection and closes idle
+    /// ones: a single timer for the whole gateway instead of one per client.
     pub async fn run(&self, shutdown: CancellationToken) {
-        let mut sweep = tokio::time::interval(Duration::from_secs(30));
+        let period = Duration::from_millis(self.inner.opts.ping_interval_ms);
+        let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut last_limiter_sweep = now_ms();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = sweep.tick() => self.inner.limiter.sweep(now_ms()),
+                _ = sweep.tick() => {
+                    self.sweep_connections();
+                    if now_ms() - last_limiter_sweep > 30_000 {
+                        self.inner.limiter.sweep(now_ms());
+                        last_limiter_sweep = now_ms();
+                    }
+                }
             }
         }
         self.drain().await;
+    }
+
+    fn sweep_connections(&self) {
+        let idle_ms = self.inner.opts.idle_timeout_ms as i64;
+        let now = now_ms();
+        for shard in &self.inner.conns {
+            for c in shard.lock().values() {
+                if now - c.last_seen_ms.load(Ordering::Relaxed) > idle_ms {
+                    c.out.push(Out::Close(close::IDLE, "idle timeout"));
+                } else {
+                    c.out.push(Out::Ping);
+                }
+            }
+        }
+    }
+
+    fn tell_to_reconnect(c: &Conn) {
+        c.out.push(Out::Frame(protocol::reconnect_push("draining")));
+        c.out.push(Out::Close(close::GOING_AWAY, "server draining"));
     }
 
     /// Tells every client to reconnect elsewhere and closes it, waiting up to
@@ -135,6 +173,11 @@ impl Gateway {
         let n = self.connection_count();
         tracing::info!(connections = n, "draining gateway");
         self.inner.drain.cancel();
+        for shard in &self.inner.conns {
+            for c in shard.lock().values() {
+                Self::tell_to_reconnect(c);
+            }
+        }
         let deadline = tokio::time::Instant::now() + Duration::from_millis(self.inner.opts.drain_grace_ms);
         while self.connection_count() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -174,10 +217,6 @@ impl Gateway {
         self.inner.evictor.clone()
     }
 
-    pub(crate) fn drain_token(&self) -> CancellationToken {
-        self.inner.drain.clone()
-    }
-
     pub(crate) fn allow_send(&self, app: AppId, user: &str) -> bool {
         self.inner.limiter.try_acquire(&(app, user.to_string()), now_ms())
     }
@@ -187,12 +226,22 @@ impl Gateway {
         let guest_id = format!("{GUEST_PREFIX}{:08x}{id:x}", self.inner.instance);
         let conn = Conn::new(id, self.inner.opts.send_queue_max_bytes, guest_id);
         conn.session.lock().app = app;
+        self.inner.conns[(id as usize) % CONN_SHARDS]
+            .lock()
+            .insert(id, conn.clone());
+        // Upgraded while the drain was starting: send it away too.
+        if self.is_draining() {
+            Self::tell_to_reconnect(&conn);
+        }
         metrics::gauge!(m::CONNECTIONS).increment(1.0);
         metrics::counter!(m::CONNECTIONS_TOTAL).increment(1);
         conn
     }
 
     pub(crate) async fn close_conn(&self, conn: &Arc<Conn>) {
+        self.inner.conns[(conn.id as usize) % CONN_SHARDS]
+            .lock()
+            .remove(&conn.id);
         self.leave_all_rooms(conn, true).await;
         let (app, user) = {
             let s = conn.session.lock();
@@ -278,6 +327,8 @@ async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, ws: Web
     let gw2 = gw.clone();
     ws.max_message_size(hard)
         .max_frame_size(hard)
+        .read_buffer_size(gw.inner.opts.read_buffer_bytes)
+        .write_buffer_size(gw.inner.opts.write_buffer_bytes)
         .on_failed_upgrade(move |_| {
             gw2.inner.connections.fetch_sub(1, Ordering::Relaxed);
         })

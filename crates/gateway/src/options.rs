@@ -8,6 +8,11 @@ pub struct GatewayOptions {
     pub max_frame_bytes: usize,
     /// Frames above this many bytes close the connection (1009).
     pub hard_frame_limit_bytes: usize,
+    /// WebSocket read buffer per connection (grows for larger frames). Small
+    /// by default: idle connections dominate memory in mass rooms.
+    pub read_buffer_bytes: usize,
+    /// Bytes of outgoing frames gathered before a write to the socket.
+    pub write_buffer_bytes: usize,
     /// Per-connection outbound queue cap; overflow disconnects with 4008.
     pub send_queue_max_bytes: usize,
     /// Most room events coalesced into one `messages` push frame.
@@ -27,6 +32,10 @@ pub struct GatewayOptions {
     pub user_send_rate: RateOptions,
     /// How long draining waits for clients to leave before closing them.
     pub drain_grace_ms: u64,
+    /// A busy room (delivered to less than this long ago) gathers events for
+    /// up to this long and delivers them in one write per member; an idle
+    /// room is delivered to at once. 0 delivers every event at once.
+    pub fanout_batch_ms: u64,
     /// How long a room event after a sequence gap waits for the gap to fill
     /// (cluster mode; moderators may publish slightly out of order).
     pub reorder_window_ms: u64,
@@ -37,6 +46,8 @@ impl Default for GatewayOptions {
         Self {
             max_frame_bytes: 64 * 1024,
             hard_frame_limit_bytes: 1024 * 1024,
+            read_buffer_bytes: 4 * 1024,
+            write_buffer_bytes: 16 * 1024,
             send_queue_max_bytes: 1024 * 1024,
             max_messages_per_frame: 64,
             write_timeout_ms: 10_000,
@@ -48,6 +59,7 @@ impl Default for GatewayOptions {
             user_send_rate: RateOptions::default(),
             drain_grace_ms: 10_000,
             reorder_window_ms: 500,
+            fanout_batch_ms: 50,
         }
     }
 }
@@ -57,6 +69,7 @@ impl GatewayOptions {
         let positive = [
             ("max_frame_bytes", self.max_frame_bytes),
             ("send_queue_max_bytes", self.send_queue_max_bytes),
+            ("read_buffer_bytes", self.read_buffer_bytes),
             ("max_messages_per_frame", self.max_messages_per_frame),
             ("max_connections", self.max_connections),
             ("max_connections_per_user", self.max_connections_per_user),

@@ -7,7 +7,7 @@ use crate::error::{GatewayError, Result};
 use crate::protocol::{self, Envelope, close, error_reply, ok_reply};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, MsgBody, UserProfile, now_ms};
 use roomcast_core::presence::MemberInfo;
@@ -16,43 +16,53 @@ use roomcast_core::{CoreError, idempotency::SendOutcome};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+type Sink = WebSocket;
+
+/// Runs `fut` under `limit`, but only arms the timer if the first poll does
+/// not finish it: almost every write completes at once, and registering a
+/// timer per write was a measurable share of fan-out CPU.
+async fn with_write_timeout<F: std::future::Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
+    match first {
+        std::task::Poll::Ready(out) => Some(out),
+        std::task::Poll::Pending => tokio::time::timeout(limit, fut).await.ok(),
+    }
+}
 
 pub(crate) async fn run(gw: Gateway, socket: WebSocket, query_app: Option<AppId>) {
     let conn = gw.open_conn(query_app);
     let opts = gw.options().clone();
-    let (mut sink, mut stream) = socket.split();
+    // One task owns the socket: reads and writes never contend on a lock.
+    let mut sink = socket;
     let mut pending = VecDeque::new();
-    let mut ping = tokio::time::interval(Duration::from_millis(opts.ping_interval_ms));
-    ping.tick().await;
-    let idle = Duration::from_millis(opts.idle_timeout_ms);
-    let mut last_seen = Instant::now();
-    let drain = gw.drain_token();
-    let mut drain_sent = false;
-
+    // Pings, idle checks and draining are driven by the gateway's sweeper
+    // through the queue, so this loop waits on two things only and no
+    // per-connection timer or shared waiter list is touched per message.
     let close_with: Option<(u16, &'static str)> = loop {
         tokio::select! {
             biased;
             _ = conn.out.ready() => {
                 conn.out.drain(&mut pending);
                 let write = write_all(&mut sink, &mut pending, opts.max_messages_per_frame);
-                match tokio::time::timeout(Duration::from_millis(opts.write_timeout_ms), write).await {
-                    Ok(Ok(None)) => {}
-                    Ok(Ok(Some(closed))) => {
+                match with_write_timeout(Duration::from_millis(opts.write_timeout_ms), write).await {
+                    Some(Ok(None)) => {}
+                    Some(Ok(Some(closed))) => {
                         tracing::debug!(conn = conn.id, code = closed.0, reason = closed.1, "connection closed by server");
                         break None;
                     }
-                    Ok(Err(_)) => break None,
-                    Err(_) => {
+                    Some(Err(_)) => break None,
+                    None => {
                         tracing::info!(conn = conn.id, "write timed out; disconnecting");
                         break None;
                     }
                 }
             }
-            msg = stream.next() => {
-                last_seen = Instant::now();
+            // `recv` is cancel-safe: losing this branch drops no data.
+            msg = sink.recv() => {
+                conn.last_seen_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                 match msg {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Err(e)) => {
@@ -70,20 +80,6 @@ pub(crate) async fn run(gw: Gateway, socket: WebSocket, query_app: Option<AppId>
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 }
-            }
-            _ = ping.tick() => {
-                if last_seen.elapsed() > idle {
-                    break Some((close::IDLE, "idle timeout"));
-                }
-                let ping = sink.send(Message::Ping(Bytes::new()));
-                if !matches!(tokio::time::timeout(Duration::from_millis(opts.write_timeout_ms), ping).await, Ok(Ok(()))) {
-                    break None;
-                }
-            }
-            _ = drain.cancelled(), if !drain_sent => {
-                drain_sent = true;
-                conn.out.push(Out::Frame(protocol::reconnect_push("draining")));
-                conn.out.push(Out::Close(close::GOING_AWAY, "server draining"));
             }
         }
     };
@@ -117,6 +113,12 @@ async fn write_all(
                     sink.feed(batch_frame(&mut events)).await?;
                 }
                 sink.feed(Message::Text(s.into())).await?;
+            }
+            Out::Ping => {
+                if !events.is_empty() {
+                    sink.feed(batch_frame(&mut events)).await?;
+                }
+                sink.feed(Message::Ping(Bytes::new())).await?;
             }
             Out::Close(code, reason) => {
                 if !events.is_empty() {
