@@ -7,10 +7,10 @@ use crate::keys;
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
+use roomcast_core::Result;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{OnlineMember, Page};
-use roomcast_core::presence::{ConnKey, MemberInfo, Presence};
-use roomcast_core::{CoreError, Result};
+use roomcast_core::presence::{ConnKey, MemberInfo, Presence, decode_cursor, encode_cursor};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -108,16 +108,6 @@ impl RedisPresence {
             .map_err(redis_err)?;
         Ok(n == 1)
     }
-}
-
-fn decode_cursor(c: &str) -> Result<(i64, String)> {
-    let (t, u) = c
-        .split_once(':')
-        .ok_or_else(|| CoreError::InvalidParameter("malformed cursor".into()))?;
-    let t = t
-        .parse()
-        .map_err(|_| CoreError::InvalidParameter("malformed cursor".into()))?;
-    Ok((t, u.to_string()))
 }
 
 #[async_trait]
@@ -227,7 +217,7 @@ impl Presence for RedisPresence {
             })
             .collect();
         let next_cursor = if more {
-            items.last().map(|m| format!("{}:{}", m.joined_at_ms, m.user_id))
+            items.last().map(|m| encode_cursor(m.joined_at_ms, &m.user_id))
         } else {
             None
         };

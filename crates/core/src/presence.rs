@@ -77,11 +77,12 @@ impl MemoryPresence {
     }
 }
 
-fn encode_cursor(joined_at_ms: i64, user: &str) -> String {
+/// Member-page cursors, shared by every presence implementation.
+pub fn encode_cursor(joined_at_ms: i64, user: &str) -> String {
     format!("{joined_at_ms}:{user}")
 }
 
-fn decode_cursor(c: &str) -> Result<(i64, String)> {
+pub fn decode_cursor(c: &str) -> Result<(i64, String)> {
     let (t, u) = c
         .split_once(':')
         .ok_or_else(|| CoreError::InvalidParameter("malformed cursor".into()))?;

@@ -263,6 +263,21 @@ impl Rooms {
             return Err(CoreError::InvalidParameter("nothing to modify".into()));
         }
         patch.validate()?;
+        let mut patch = patch;
+        // Text set by users (owner, admins) is screened; the operator's is not.
+        if let Actor::User(u) = actor {
+            let slots = [&mut patch.name, &mut patch.introduction, &mut patch.notification];
+            let texts: Vec<String> = slots
+                .iter()
+                .map(|v| v.as_deref().unwrap_or_default().to_string())
+                .collect();
+            let screened = self.screen_texts(app, room_id, u, texts).await?;
+            for (slot, text) in slots.into_iter().zip(screened) {
+                if let Some(v) = slot {
+                    *v = text;
+                }
+            }
+        }
         let updated = self.store().update_room(app, room_id, &patch).await?;
         let mut tip = Tip::new(TipKind::RoomProfileUpdated, actor.user_id().map(str::to_string), vec![]);
         tip.changes = Some(patch);
@@ -466,9 +481,45 @@ impl Rooms {
             .await
     }
 
-    pub async fn update_profile(&self, app: AppId, user: &str, profile: &UserProfile) -> Result<()> {
+    /// Stores a user's profile; the nickname is screened like a message
+    /// (blocked → 80001, masked terms stored masked). Returns what was stored.
+    pub async fn update_profile(&self, app: AppId, user: &str, profile: &UserProfile) -> Result<UserProfile> {
         profile.validate()?;
-        self.store().set_profile(app, user, profile).await
+        let mut profile = profile.clone();
+        if let [nick] = self
+            .screen_texts(app, "", user, vec![profile.nick.clone()])
+            .await?
+            .as_slice()
+        {
+            profile.nick = nick.clone();
+        }
+        self.store().set_profile(app, user, &profile).await?;
+        Ok(profile)
+    }
+
+    /// Screens user-set text outside messages (nicknames, room profiles).
+    /// Empty texts are not screened.
+    async fn screen_texts(&self, app: AppId, room: &str, user: &str, fields: Vec<String>) -> Result<Vec<String>> {
+        if fields.iter().all(String::is_empty) {
+            return Ok(fields);
+        }
+        let outcome = self
+            .screener()
+            .screen(ScreenRequest::for_app(app, room.to_string(), user, fields))
+            .await?;
+        for hit in &outcome.hits {
+            metrics::counter!(m::MODERATION_HITS, "category" => hit.category.as_str(), "action" => hit.action.as_str())
+                .increment(1);
+        }
+        if !outcome.hits.is_empty() {
+            self.record_audit(app, room, user, &outcome.hits).await;
+        }
+        if let Some(hit) = outcome.blocked {
+            return Err(CoreError::Blocked {
+                category: hit.category.as_str().to_string(),
+            });
+        }
+        Ok(outcome.fields)
     }
 
     pub async fn profile(&self, app: AppId, user: &str) -> Result<UserProfile> {

@@ -343,7 +343,7 @@ async fn update_profile(gw: &Gateway, conn: &Arc<Conn>, d: protocol::ProfileData
     if let Some(a) = d.avatar {
         profile.avatar = a;
     }
-    gw.rooms().update_profile(app, &user, &profile).await?;
+    let profile = gw.rooms().update_profile(app, &user, &profile).await?;
     gw.set_local_profile(app, &user, &profile);
     Ok(json!({ "nick": profile.nick, "avatar": profile.avatar }))
 }

@@ -73,8 +73,11 @@ impl ClusterNode {
             Duration::from_millis(cluster.cache_ttl_ms),
             cluster.cache_max_entries,
         ));
-        // Only moderators screen; the others never call the screener.
-        let screener = if role == Role::Moderator {
+        // Moderators screen messages; gateways screen nicknames and room
+        // profile text set by owners and admins over WebSocket. Control only
+        // acts for the operator, whose text is not screened.
+        let screens = role != Role::Control;
+        let screener = if screens {
             Screener::build(&config.moderation)?
         } else {
             Screener::build(&ModerationOptions {
@@ -83,11 +86,7 @@ impl ClusterNode {
             })?
         };
         let moderation_store: Arc<dyn ModerationStore> = Arc::new(RedisModerationStore::new(redis.clone()));
-        let lists = Lists::new(
-            moderation_store.clone(),
-            bus.clone(),
-            (role == Role::Moderator).then(|| screener.clone()),
-        );
+        let lists = Lists::new(moderation_store.clone(), bus.clone(), screens.then(|| screener.clone()));
         let rooms = Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
@@ -173,9 +172,18 @@ impl ClusterNode {
                     gw_ttl,
                     background.clone(),
                 ));
+                let sync = tokio::spawn({
+                    let (lists, apps, stop) = (
+                        self.lists.clone(),
+                        Apps::new(self.config.apps.clone()).ids(),
+                        background.clone(),
+                    );
+                    async move { lists.run_sync(apps, stop).await }
+                });
                 gateway.run(shutdown).await;
                 background.cancel();
                 let _ = heartbeat.await;
+                let _ = sync.await;
             }
             Role::Control => {
                 let ready: Readiness = {

@@ -265,3 +265,68 @@ async fn apps_choose_which_custom_fields_are_screened() {
         .await;
     assert_eq!(r["code"], 80001, "Desc still is: {r}");
 }
+
+#[tokio::test]
+async fn nicknames_and_room_profiles_set_by_users_are_screened() {
+    let mut c = base_config();
+    c.rooms.member_tips = false;
+    let server = TestServer::start_with(c).await;
+    let room = server.create_room("profiles", Some("owner1")).await;
+    let mut m = mod_client(&server).await;
+    change(
+        &mut m,
+        ChangeOp::Add,
+        vec![term("porn", "nastyword"), term("abuse", "jerkface")],
+        vec![],
+    )
+    .await;
+
+    let mut alice = server.user("alice").await;
+    alice.join(&room).await;
+    let mut owner = server.user("owner1").await;
+    owner.join(&room).await;
+
+    let r = alice
+        .request("updateProfile", serde_json::json!({ "nick": "n a s t y w o r d" }))
+        .await;
+    assert_eq!(r["code"], 80001, "{r}");
+    let r = alice
+        .request("updateProfile", serde_json::json!({ "nick": "big jerkface" }))
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(r["data"]["nick"], "big ********");
+    assert_eq!(alice.send_msg(&room, "hi").await["code"], 0);
+    let msg = owner.next_event_of("message").await;
+    assert_eq!(
+        msg["nick"], "big ********",
+        "the stored, masked nick is stamped on messages"
+    );
+
+    let r = owner
+        .request("modifyRoom", serde_json::json!({ "roomId": room, "name": "nastyword" }))
+        .await;
+    assert_eq!(r["code"], 80001, "{r}");
+    let r = owner
+        .request(
+            "modifyRoom",
+            serde_json::json!({ "roomId": room, "introduction": "no jerkface here" }),
+        )
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(r["data"]["profile"]["introduction"], "no ******** here", "{r}");
+    let tip = alice.next_event_of("tip").await;
+    assert_eq!(tip["tip"]["changes"]["introduction"], "no ******** here");
+
+    // The operator's own text is not screened.
+    let mut admin = server.admin().await;
+    let resp = admin
+        .modify_room(pb::ModifyRoomRequest {
+            room_id: room.clone(),
+            name: Some("nastyword".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resp.room.unwrap().name, "nastyword");
+}
