@@ -26,6 +26,9 @@ pub fn control_subject(app: AppId) -> String {
 
 struct Cache<K, V> {
     map: Mutex<HashMap<K, (V, Instant)>>,
+    /// Bumped by every invalidation: a value read from the store while an
+    /// invalidation happened may already be stale and is not cached.
+    generation: std::sync::atomic::AtomicU64,
     ttl: Duration,
     max: usize,
 }
@@ -34,6 +37,7 @@ impl<K: Hash + Eq, V: Clone> Cache<K, V> {
     fn new(ttl: Duration, max: usize) -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
             ttl,
             max,
         }
@@ -46,8 +50,16 @@ impl<K: Hash + Eq, V: Clone> Cache<K, V> {
             .map(|(v, _)| v.clone())
     }
 
-    fn put(&self, k: K, v: V) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Caches `v` unless an invalidation happened since `generation` was read.
+    fn put(&self, generation: u64, k: K, v: V) {
         let mut map = self.map.lock();
+        if self.generation() != generation {
+            return;
+        }
         if map.len() >= self.max {
             // Crude but bounded: entries are cheap to refetch.
             map.clear();
@@ -56,7 +68,9 @@ impl<K: Hash + Eq, V: Clone> Cache<K, V> {
     }
 
     fn retain(&self, f: impl Fn(&K) -> bool) {
-        self.map.lock().retain(|k, _| f(k));
+        let mut map = self.map.lock();
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        map.retain(|k, _| f(k));
     }
 }
 
@@ -150,8 +164,9 @@ impl RoomStore for CachedStore {
         if let Some(v) = self.rooms.get(&key) {
             return Ok(v);
         }
+        let generation = self.rooms.generation();
         let v = self.inner.room(app, id).await?;
-        self.rooms.put(key, v.clone());
+        self.rooms.put(generation, key, v.clone());
         Ok(v)
     }
 
@@ -197,8 +212,9 @@ impl RoomStore for CachedStore {
             Some(v) => v,
             None => {
                 // Cache the raw deadline (0 = none) and compare with `now` on read.
+                let generation = self.mutes.generation();
                 let v = self.inner.mute_until(app, id, user, i64::MIN).await?;
-                self.mutes.put(key, v);
+                self.mutes.put(generation, key, v);
                 v
             }
         };
@@ -226,8 +242,9 @@ impl RoomStore for CachedStore {
         let ban = match self.bans.get(&key) {
             Some(v) => v,
             None => {
+                let generation = self.bans.generation();
                 let v = self.inner.ban(app, id, user, i64::MIN).await?;
-                self.bans.put(key, v.clone());
+                self.bans.put(generation, key, v.clone());
                 v
             }
         };

@@ -11,20 +11,46 @@ use roomcast_core::limits::IDEMPOTENCY_WINDOW_MS;
 use roomcast_core::{CoreError, Result};
 use std::time::Duration;
 
-const PENDING: &str = "pending";
+/// Pending claims are `pending:<token>`.
+const PENDING: &str = "pending:";
+
+/// Replaces KEYS[1] with ARGV[2] (PX ARGV[3]) only if it still holds the
+/// claim ARGV[1]; with ARGV[2] empty, deletes it instead.
+static SETTLE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+        return 1",
+    )
+});
 
 #[derive(Clone)]
 pub struct RedisIdempotency {
     conn: ConnectionManager,
-    /// How long to wait for an in-flight first attempt, and how long an
-    /// unfinished claim lives: a moderator that dies mid-message must not
-    /// block the sender's retry for the whole idempotency window.
+    /// How long a duplicate waits for an in-flight first attempt.
     wait: Duration,
+    /// How long an unfinished claim lives: longer than any attempt can take
+    /// (so a slow first attempt is never run twice), short enough that a
+    /// moderator dying mid-message does not block retries for long.
+    claim_ttl: Duration,
 }
 
 impl RedisIdempotency {
-    pub fn new(conn: ConnectionManager, wait: Duration) -> Self {
-        Self { conn, wait }
+    pub fn new(conn: ConnectionManager, wait: Duration, claim_ttl: Duration) -> Self {
+        Self { conn, wait, claim_ttl }
+    }
+
+    async fn settle(&self, key: &IdemKey, token: u64, value: &str) -> Result<()> {
+        let _: i64 = SETTLE
+            .key(key_of(key))
+            .arg(format!("{PENDING}{token:x}"))
+            .arg(value)
+            .arg(IDEMPOTENCY_WINDOW_MS)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_err)?;
+        Ok(())
     }
 }
 
@@ -59,21 +85,22 @@ impl Idempotency for RedisIdempotency {
         let k = key_of(key);
         let deadline = tokio::time::Instant::now() + self.wait;
         loop {
+            let token = rand::random::<u64>();
             let set: Option<String> = redis::cmd("SET")
                 .arg(&k)
-                .arg(PENDING)
+                .arg(format!("{PENDING}{token:x}"))
                 .arg("NX")
                 .arg("PX")
-                .arg(self.wait.as_millis() as u64)
+                .arg(self.claim_ttl.as_millis() as u64)
                 .query_async(&mut self.conn.clone())
                 .await
                 .map_err(redis_err)?;
             if set.is_some() {
-                return Ok(IdemClaim::New);
+                return Ok(IdemClaim::New(token));
             }
             let v: Option<String> = self.conn.clone().get(&k).await.map_err(redis_err)?;
             match v.as_deref() {
-                Some(PENDING) => {
+                Some(p) if p.starts_with(PENDING) => {
                     if tokio::time::Instant::now() >= deadline {
                         return Err(CoreError::Internal(
                             "a send with this msgKey is still in flight; retry".into(),
@@ -92,19 +119,12 @@ impl Idempotency for RedisIdempotency {
         }
     }
 
-    async fn complete(&self, key: &IdemKey, outcome: SendOutcome) -> Result<()> {
-        redis::cmd("SET")
-            .arg(key_of(key))
-            .arg(encode(outcome))
-            .arg("PX")
-            .arg(IDEMPOTENCY_WINDOW_MS)
-            .query_async::<()>(&mut self.conn.clone())
-            .await
-            .map_err(redis_err)
+    async fn complete(&self, key: &IdemKey, token: u64, outcome: SendOutcome) -> Result<()> {
+        self.settle(key, token, &encode(outcome)).await
     }
 
-    async fn release(&self, key: &IdemKey) -> Result<()> {
-        self.conn.clone().del::<_, ()>(key_of(key)).await.map_err(redis_err)
+    async fn release(&self, key: &IdemKey, token: u64) -> Result<()> {
+        self.settle(key, token, "").await
     }
 }
 
@@ -120,6 +140,6 @@ mod tests {
         ] {
             assert_eq!(decode(&encode(o)), Some(o));
         }
-        assert_eq!(decode("pending"), None);
+        assert_eq!(decode("pending:1f"), None);
     }
 }

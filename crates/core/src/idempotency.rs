@@ -33,8 +33,9 @@ pub struct IdemKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdemClaim {
-    /// First sighting: process it, then `complete` or `release`.
-    New,
+    /// First sighting: process it, then `complete` or `release` with this
+    /// token (so a late first attempt cannot overwrite a retry's claim).
+    New(u64),
     /// Already processed: answer this.
     Done(SendOutcome),
 }
@@ -46,13 +47,13 @@ pub trait Idempotency: Send + Sync + 'static {
     /// Claims the key; if another attempt holds it, waits for that attempt's
     /// outcome (or takes over if it is released).
     async fn claim(&self, key: &IdemKey, now_ms: i64) -> Result<IdemClaim>;
-    async fn complete(&self, key: &IdemKey, outcome: SendOutcome) -> Result<()>;
+    async fn complete(&self, key: &IdemKey, token: u64, outcome: SendOutcome) -> Result<()>;
     /// The attempt failed: forget the key so a retry is processed anew.
-    async fn release(&self, key: &IdemKey) -> Result<()>;
+    async fn release(&self, key: &IdemKey, token: u64) -> Result<()>;
 }
 
 enum Slot {
-    InFlight(watch::Sender<Option<SendOutcome>>),
+    InFlight(watch::Sender<Option<SendOutcome>>, u64),
     Done(SendOutcome),
 }
 
@@ -112,12 +113,13 @@ impl Idempotency for MemoryIdempotency {
                 Self::expire(&mut inner, now_ms, self.max_entries);
                 match inner.map.get(key) {
                     Some((Slot::Done(o), _)) => return Ok(IdemClaim::Done(*o)),
-                    Some((Slot::InFlight(tx), _)) => tx.subscribe(),
+                    Some((Slot::InFlight(tx, _), _)) => tx.subscribe(),
                     None => {
                         let (tx, _) = watch::channel(None);
-                        inner.map.insert(key.clone(), (Slot::InFlight(tx), now_ms));
+                        let token = rand::random::<u64>();
+                        inner.map.insert(key.clone(), (Slot::InFlight(tx, token), now_ms));
                         inner.order.push_back((key.clone(), now_ms));
-                        return Ok(IdemClaim::New);
+                        return Ok(IdemClaim::New(token));
                     }
                 }
             };
@@ -130,19 +132,23 @@ impl Idempotency for MemoryIdempotency {
         }
     }
 
-    async fn complete(&self, key: &IdemKey, outcome: SendOutcome) -> Result<()> {
+    async fn complete(&self, key: &IdemKey, token: u64, outcome: SendOutcome) -> Result<()> {
         let mut inner = self.inner.lock();
-        if let Some((slot, _)) = inner.map.get_mut(key) {
-            if let Slot::InFlight(tx) = slot {
-                let _ = tx.send(Some(outcome));
-            }
+        if let Some((slot, _)) = inner.map.get_mut(key)
+            && let Slot::InFlight(tx, t) = slot
+            && *t == token
+        {
+            let _ = tx.send(Some(outcome));
             *slot = Slot::Done(outcome);
         }
         Ok(())
     }
 
-    async fn release(&self, key: &IdemKey) -> Result<()> {
-        self.inner.lock().map.remove(key);
+    async fn release(&self, key: &IdemKey, token: u64) -> Result<()> {
+        let mut inner = self.inner.lock();
+        if matches!(inner.map.get(key), Some((Slot::InFlight(_, t), _)) if *t == token) {
+            inner.map.remove(key);
+        }
         Ok(())
     }
 }
@@ -160,37 +166,43 @@ mod tests {
         }
     }
 
+    async fn new_claim(c: &MemoryIdempotency, k: &IdemKey, now: i64) -> u64 {
+        match c.claim(k, now).await.unwrap() {
+            IdemClaim::New(t) => t,
+            other => panic!("expected a new claim, got {other:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn second_claim_waits_for_and_sees_first_result() {
         let c = std::sync::Arc::new(MemoryIdempotency::new(10));
-        assert_eq!(c.claim(&key("a", "k"), 0).await.unwrap(), IdemClaim::New);
+        let token = new_claim(&c, &key("a", "k"), 0).await;
         let c2 = c.clone();
         let waiter = tokio::spawn(async move { c2.claim(&key("a", "k"), 1).await.unwrap() });
         tokio::task::yield_now().await;
         let done = SendOutcome::Delivered { seq: 7, time_ms: 0 };
-        c.complete(&key("a", "k"), done).await.unwrap();
+        // Only the holder of the claim may settle it.
+        c.complete(&key("a", "k"), token.wrapping_add(1), done).await.unwrap();
+        c.complete(&key("a", "k"), token, done).await.unwrap();
         assert_eq!(waiter.await.unwrap(), IdemClaim::Done(done));
         assert_eq!(c.claim(&key("a", "k"), 2).await.unwrap(), IdemClaim::Done(done));
-        assert_eq!(c.claim(&key("b", "k"), 2).await.unwrap(), IdemClaim::New);
+        new_claim(&c, &key("b", "k"), 2).await;
     }
 
     #[tokio::test]
     async fn released_key_is_new_again_and_expires() {
         let c = MemoryIdempotency::new(10);
-        assert_eq!(c.claim(&key("a", "k"), 0).await.unwrap(), IdemClaim::New);
-        c.release(&key("a", "k")).await.unwrap();
-        assert_eq!(c.claim(&key("a", "k"), 1).await.unwrap(), IdemClaim::New);
-        c.complete(&key("a", "k"), SendOutcome::Dropped { time_ms: 1 })
+        let t = new_claim(&c, &key("a", "k"), 0).await;
+        c.release(&key("a", "k"), t).await.unwrap();
+        let t = new_claim(&c, &key("a", "k"), 1).await;
+        c.complete(&key("a", "k"), t, SendOutcome::Dropped { time_ms: 1 })
             .await
             .unwrap();
         assert!(matches!(
             c.claim(&key("a", "k"), IDEMPOTENCY_WINDOW_MS).await.unwrap(),
             IdemClaim::Done(_)
         ));
-        assert_eq!(
-            c.claim(&key("a", "k"), IDEMPOTENCY_WINDOW_MS + 2).await.unwrap(),
-            IdemClaim::New
-        );
+        new_claim(&c, &key("a", "k"), IDEMPOTENCY_WINDOW_MS + 2).await;
     }
 
     #[tokio::test]
@@ -198,8 +210,8 @@ mod tests {
         let c = MemoryIdempotency::new(3);
         for i in 0..10 {
             let k = key("a", &i.to_string());
-            c.claim(&k, 0).await.unwrap();
-            c.complete(&k, SendOutcome::Dropped { time_ms: 0 }).await.unwrap();
+            let t = new_claim(&c, &k, 0).await;
+            c.complete(&k, t, SendOutcome::Dropped { time_ms: 0 }).await.unwrap();
         }
         assert!(c.len() <= 3);
     }

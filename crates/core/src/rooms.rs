@@ -306,9 +306,24 @@ impl Rooms {
         Ok(())
     }
 
+    /// Durations are seconds up to 4294967295 (Tencent's "permanent").
+    fn duration(secs: u64) -> Result<i64> {
+        if secs > u64::from(u32::MAX) {
+            return Err(CoreError::InvalidParameter(
+                "duration is at most 4294967295 seconds".into(),
+            ));
+        }
+        Ok(secs as i64)
+    }
+
     /// Owner and app admin may act on anyone but the owner; admins only on
     /// ordinary members.
-    fn check_manager(room: &Room, actor: &Actor, targets: &[String]) -> Result<()> {
+    fn check_manager(room: &Room, actor: &Actor, targets: &[String], app_admin: &str) -> Result<()> {
+        if !matches!(actor, Actor::AppAdmin) && targets.iter().any(|t| t == app_admin) {
+            return Err(CoreError::PermissionDenied(
+                "the app admin cannot be muted or banned".into(),
+            ));
+        }
         if targets.iter().any(|t| room.owner.as_deref() == Some(t.as_str())) {
             return Err(CoreError::PermissionDenied(
                 "the owner cannot be muted or banned".into(),
@@ -350,8 +365,9 @@ impl Rooms {
     ) -> Result<()> {
         Self::check_targets(users, limits::MUTE_BATCH_MAX)?;
         let room = self.room(app, room_id).await?;
-        Self::check_manager(&room, actor, users)?;
-        let until = (duration_secs > 0).then(|| now_secs().saturating_add(duration_secs as i64));
+        Self::check_manager(&room, actor, users, &self.apps().get(app)?.admin_identifier)?;
+        let secs = Self::duration(duration_secs)?;
+        let until = (secs > 0).then(|| now_secs().saturating_add(secs));
         self.store().set_mutes(app, room_id, users, until).await?;
         let mut tip = Tip::new(
             TipKind::MemberProfileUpdated,
@@ -385,8 +401,8 @@ impl Rooms {
         }
         model::check_len("description", Some(description), limits::BAN_DESCRIPTION_MAX)?;
         let room = self.room(app, room_id).await?;
-        Self::check_manager(&room, actor, users)?;
-        let until = now_secs().saturating_add(duration_secs as i64);
+        Self::check_manager(&room, actor, users, &self.apps().get(app)?.admin_identifier)?;
+        let until = now_secs().saturating_add(Self::duration(duration_secs)?);
         self.store().set_bans(app, room_id, users, until, description).await?;
         let mut tip = Tip::new(
             TipKind::MemberBanned,
@@ -394,7 +410,8 @@ impl Rooms {
             users.to_vec(),
         );
         tip.ban_secs = Some(duration_secs);
-        self.publish_tip(app, room_id, &tip, AdmitClass::Exempt).await?;
+        let tipped = self.publish_tip(app, room_id, &tip, AdmitClass::Exempt).await;
+        // The kick goes out even if the tip could not.
         let _order = self.publish_lock(app, room_id).await;
         self.publish_raw(
             app,
@@ -402,13 +419,14 @@ impl Rooms {
             wire::kick_envelope(room_id, users.to_vec(), "banned"),
             "kick",
         )
-        .await
+        .await?;
+        tipped
     }
 
     pub async fn unban(&self, app: AppId, actor: &Actor, room_id: &str, users: &[String]) -> Result<()> {
         Self::check_targets(users, limits::BAN_BATCH_MAX)?;
         let room = self.room(app, room_id).await?;
-        Self::check_manager(&room, actor, users)?;
+        Self::check_manager(&room, actor, users, &self.apps().get(app)?.admin_identifier)?;
         let removed = self.store().remove_bans(app, room_id, users).await?;
         if !removed.is_empty() {
             let tip = Tip::new(TipKind::MemberUnbanned, actor.user_id().map(str::to_string), removed);
@@ -537,6 +555,10 @@ impl Rooms {
         if role == Role::Member && room.profile.mute_all {
             return Err(CoreError::RoomMuted);
         }
+        // The kick can be lost (bus hiccup); the ban itself must still hold.
+        if let Some(ban) = self.store().ban(app, &room.id, user, now_secs()).await? {
+            return Err(CoreError::Banned { until: ban.until });
+        }
         Ok(role)
     }
 
@@ -582,16 +604,29 @@ impl Rooms {
             msg_key: k.to_string(),
         });
         let idempotency = &self.inner.deps.idempotency;
-        if let Some(key) = &idem_key
-            && let IdemClaim::Done(outcome) = idempotency.claim(key, now_ms()).await?
-        {
-            return Ok(outcome);
-        }
+        let claim = match &idem_key {
+            Some(key) => match idempotency.claim(key, now_ms()).await? {
+                IdemClaim::Done(outcome) => return Ok(outcome),
+                IdemClaim::New(token) => Some((key.clone(), token)),
+            },
+            None => None,
+        };
+        // If this future is dropped mid-way (caller gone), the claim must
+        // not stay "in flight" and block every retry of this key.
+        let mut guard = ReleaseOnDrop {
+            idempotency: idempotency.clone(),
+            claim: claim.clone(),
+        };
         let result = self.screen_and_publish(app, &room, &sender_id, privileged, req).await;
-        if let Some(key) = &idem_key {
-            match &result {
-                Ok(outcome) => idempotency.complete(key, *outcome).await?,
-                Err(_) => idempotency.release(key).await?,
+        guard.claim = None;
+        if let Some((key, token)) = &claim {
+            let recorded = match &result {
+                Ok(outcome) => idempotency.complete(key, *token, *outcome).await,
+                Err(_) => idempotency.release(key, *token).await,
+            };
+            // A delivered message stays delivered even if remembering it failed.
+            if let Err(e) = recorded {
+                tracing::warn!(app, room = %room.id, error = %e, "idempotency record not updated");
             }
         }
         result
@@ -823,6 +858,24 @@ impl Rooms {
         self.bus().publish(&subject::room(app, room_id), payload).await?;
         metrics::counter!(m::PUBLISHED, "kind" => kind).increment(1);
         Ok(())
+    }
+}
+
+struct ReleaseOnDrop {
+    idempotency: Arc<dyn Idempotency>,
+    claim: Option<(IdemKey, u64)>,
+}
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        if let Some((key, token)) = self.claim.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let idempotency = self.idempotency.clone();
+            rt.spawn(async move {
+                let _ = idempotency.release(&key, token).await;
+            });
+        }
     }
 }
 

@@ -119,11 +119,31 @@ impl LocalRooms {
         }
     }
 
-    fn take_all(&self, key: &RoomKey) -> Vec<Arc<Conn>> {
+    /// Removes this room (only if `local` is still the registered one) and
+    /// returns its members. Holding the shard lock keeps a concurrent `add`
+    /// from slipping a member in between.
+    fn take_all(&self, key: &RoomKey, local: &Arc<LocalRoom>) -> Vec<Arc<Conn>> {
         let mut shard = self.shard(key).lock();
-        let Some(r) = shard.remove(key) else { return vec![] };
+        if !shard.get(key).is_some_and(|r| Arc::ptr_eq(r, local)) {
+            return vec![];
+        }
+        shard.remove(key);
         metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
-        r.members.write().drain().map(|(_, c)| c).collect()
+        local.members.write().drain().map(|(_, c)| c).collect()
+    }
+
+    /// Removes this room if it has no members left; false if someone joined.
+    fn remove_if_empty(&self, key: &RoomKey, local: &Arc<LocalRoom>) -> bool {
+        let mut shard = self.shard(key).lock();
+        if !shard.get(key).is_some_and(|r| Arc::ptr_eq(r, local)) {
+            return true;
+        }
+        if !local.members.read().is_empty() {
+            return false;
+        }
+        shard.remove(key);
+        metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
+        true
     }
 }
 
@@ -230,13 +250,12 @@ async fn run_room(
                     c.out.push(Out::Frame(kicked_push(Some(&key.1), reason.as_str())));
                     evictor.evicted(c, key.0, &key.1, reason);
                 }
-                if local.members.read().is_empty() {
-                    let _ = rooms.take_all(&key);
+                if rooms.remove_if_empty(&key, &local) {
                     return;
                 }
             }
             Some(Effect::Dismissed(_)) => {
-                for c in rooms.take_all(&key) {
+                for c in rooms.take_all(&key, &local) {
                     c.out
                         .push(Out::Frame(kicked_push(Some(&key.1), KickReason::Dismissed.as_str())));
                     evictor.evicted(&c, key.0, &key.1, KickReason::Dismissed);
@@ -248,7 +267,7 @@ async fn run_room(
     // The bus closed the subscription (it is shutting down): members could
     // no longer be served here, so send them elsewhere rather than go silent.
     tracing::warn!(app = key.0, room = %key.1, "room subscription ended");
-    for c in rooms.take_all(&key) {
+    for c in rooms.take_all(&key, &local) {
         c.out.push(Out::Frame(reconnect_push("room subscription lost")));
         c.out.push(Out::Close(close::GOING_AWAY, "room subscription lost"));
     }

@@ -313,6 +313,11 @@ async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, ws: Web
     if gw.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "draining; connect to another gateway").into_response();
     }
+    if let Some(app) = q.sdk_app_id
+        && gw.rooms().apps().get(app).is_err()
+    {
+        return (StatusCode::BAD_REQUEST, "unknown sdkAppId").into_response();
+    }
     let prev = gw.inner.connections.fetch_add(1, Ordering::Relaxed);
     if prev >= gw.inner.opts.max_connections {
         gw.inner.connections.fetch_sub(1, Ordering::Relaxed);

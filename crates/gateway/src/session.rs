@@ -42,8 +42,9 @@ pub(crate) async fn run(gw: Gateway, socket: WebSocket, query_app: Option<AppId>
     // through the queue, so this loop waits on two things only and no
     // per-connection timer or shared waiter list is touched per message.
     let close_with: Option<(u16, &'static str)> = loop {
+        // Unbiased: a client whose queue refills during every write must
+        // still have its requests (and pongs) read.
         tokio::select! {
-            biased;
             _ = conn.out.ready() => {
                 conn.out.drain(&mut pending);
                 let write = write_all(&mut sink, &mut pending, opts.max_messages_per_frame);
@@ -204,13 +205,13 @@ async fn dispatch(gw: &Gateway, conn: &Arc<Conn>, op: &str, data: Value) -> Resu
         "ping" => Ok(json!({ "time": now_ms() })),
         "onlineCount" => {
             let d: protocol::RoomData = protocol::data("onlineCount", data)?;
-            let app = bind_app(conn, d.sdk_app_id)?;
+            let app = bind_app(gw, conn, d.sdk_app_id)?;
             let count = gw.rooms().online_count(app, &d.room_id).await?;
             Ok(json!({ "roomId": d.room_id, "count": count }))
         }
         "onlineMembers" => {
             let d: protocol::MembersData = protocol::data("onlineMembers", data)?;
-            let app = bind_app(conn, None)?;
+            let app = bind_app(gw, conn, None)?;
             let page = gw
                 .rooms()
                 .online_members(app, &d.room_id, d.cursor.as_deref(), d.limit)
@@ -263,8 +264,11 @@ async fn dispatch(gw: &Gateway, conn: &Arc<Conn>, op: &str, data: Value) -> Resu
     }
 }
 
-/// The connection's app, binding it on first use.
-fn bind_app(conn: &Conn, requested: Option<AppId>) -> Result<AppId> {
+/// The connection's app, binding it on first use (only to a configured app).
+fn bind_app(gw: &Gateway, conn: &Conn, requested: Option<AppId>) -> Result<AppId> {
+    if let Some(r) = requested {
+        gw.rooms().apps().get(r)?;
+    }
     let mut s = conn.session.lock();
     match (s.app, requested) {
         (Some(a), Some(r)) if a != r => Err(GatewayError::AppMismatch(a)),
@@ -349,7 +353,7 @@ async fn update_profile(gw: &Gateway, conn: &Arc<Conn>, d: protocol::ProfileData
 }
 
 async fn join(gw: &Gateway, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
-    let app = bind_app(conn, d.sdk_app_id)?;
+    let app = bind_app(gw, conn, d.sdk_app_id)?;
     roomcast_core::ids::validate_room_id(&d.room_id).map_err(GatewayError::Core)?;
     let member = {
         let s = conn.session.lock();
@@ -382,7 +386,7 @@ async fn join(gw: &Gateway, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<V
 }
 
 async fn quit(gw: &Gateway, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
-    let app = bind_app(conn, d.sdk_app_id)?;
+    let app = bind_app(gw, conn, d.sdk_app_id)?;
     let (member, user) = {
         let s = conn.session.lock();
         if !s.rooms.contains(&d.room_id) {

@@ -85,6 +85,16 @@ impl ClusterNode {
                 ..Default::default()
             })?
         };
+        // An attempt can take up to the slowest before-send hook; its claim
+        // must outlive that, or a slow first attempt could run twice.
+        let submit_timeout = Duration::from_millis(cluster.submit_timeout_ms);
+        let slowest_hook = config
+            .apps
+            .iter()
+            .filter_map(|a| a.before_send_hook.as_ref())
+            .map(|h| h.timeout_ms)
+            .max();
+        let claim_ttl = submit_timeout + Duration::from_millis(slowest_hook.unwrap_or(0) + 1_000);
         let moderation_store: Arc<dyn ModerationStore> = Arc::new(RedisModerationStore::new(redis.clone()));
         let lists = Lists::new(moderation_store.clone(), bus.clone(), screens.then(|| screener.clone()));
         let rooms = Rooms::new(
@@ -95,10 +105,7 @@ impl ClusterNode {
                 presence: Arc::new(RedisPresence::new(redis.clone(), id.clone())),
                 sequencer: Arc::new(RedisSequencer::new(redis.clone(), config.rooms.frequency)),
                 bus: bus.clone(),
-                idempotency: Arc::new(RedisIdempotency::new(
-                    redis.clone(),
-                    Duration::from_millis(cluster.submit_timeout_ms),
-                )),
+                idempotency: Arc::new(RedisIdempotency::new(redis.clone(), submit_timeout, claim_ttl)),
                 screener: screener.clone(),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
                 moderation_store,
