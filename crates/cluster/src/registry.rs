@@ -11,19 +11,41 @@ use roomcast_core::Result;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Keeps `gateway` alive until `shutdown`, then removes its registration.
-pub async fn heartbeat(mut conn: ConnectionManager, gateway: String, ttl: Duration, shutdown: CancellationToken) {
+/// Keeps `gateway` alive until `shutdown`. If a beat finds the alive key
+/// already gone (the store was unreachable for longer than `ttl`, so control
+/// may have reaped this gateway's presence), `on_lost` is called so the
+/// gateway can record its connections again.
+pub async fn heartbeat<F>(
+    mut conn: ConnectionManager,
+    gateway: String,
+    ttl: Duration,
+    shutdown: CancellationToken,
+    on_lost: F,
+) where
+    F: Fn() + Send + 'static,
+{
     let period = ttl / 3;
+    let mut beats = 0u64;
     loop {
-        let beat: redis::RedisResult<()> = redis::pipe()
+        let beat: redis::RedisResult<((), Option<String>)> = redis::pipe()
             .sadd(keys::gateways(), &gateway)
-            .ignore()
-            .set_ex(keys::gateway_alive(&gateway), "1", ttl.as_secs().max(1))
-            .ignore()
+            .cmd("SET")
+            .arg(keys::gateway_alive(&gateway))
+            .arg("1")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64)
+            .arg("GET")
             .query_async(&mut conn)
             .await;
-        if let Err(e) = beat {
-            tracing::warn!(gateway = %gateway, error = %e, "gateway heartbeat failed");
+        match beat {
+            Ok((_, previous)) => {
+                if beats > 0 && previous.is_none() {
+                    tracing::warn!(gateway = %gateway, "heartbeat had lapsed; presence may have been reaped");
+                    on_lost();
+                }
+                beats += 1;
+            }
+            Err(e) => tracing::warn!(gateway = %gateway, error = %e, "gateway heartbeat failed"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -461,6 +461,15 @@ impl Rooms {
         Ok(JoinStatus::Success)
     }
 
+    /// Re-records a connection that is already in the room (no checks, no
+    /// tip): presence repair after the shared store lost it.
+    pub async fn restore_presence(&self, app: AppId, room_id: &str, member: &MemberInfo, conn: ConnKey) -> Result<()> {
+        self.presence()
+            .join(app, room_id, member, conn, now_ms())
+            .await
+            .map(|_| ())
+    }
+
     /// Checks that `user` may quit on request (the owner may not).
     pub async fn check_quit(&self, app: AppId, room_id: &str, user: &str) -> Result<()> {
         if let Some(room) = self.store().room(app, room_id).await?

@@ -72,9 +72,9 @@ impl Evictor for GatewayEvictor {
             s.rooms.remove(room);
             s.member_id().to_string()
         };
-        if reason == KickReason::Dismissed {
-            return;
-        }
+        // Also after a dismissal (presence is already gone): the leave clears
+        // this gateway's own bookkeeping of the connection.
+        let _ = reason;
         let rooms = self.rooms.clone();
         let (room, id) = (room.to_string(), conn.id);
         tokio::spawn(async move {
@@ -183,6 +183,33 @@ impl Gateway {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tracing::info!(remaining = self.connection_count(), "gateway drained");
+    }
+
+    /// Records every local connection's room membership again. Used when
+    /// this gateway's presence was reaped while it was alive (its heartbeat
+    /// could not reach the shared store for longer than the TTL).
+    pub async fn restore_presence(&self) {
+        let mut rows = Vec::new();
+        for shard in &self.inner.conns {
+            for c in shard.lock().values() {
+                let s = c.session.lock();
+                let Some(app) = s.app else { continue };
+                let member = roomcast_core::presence::MemberInfo {
+                    user_id: s.member_id().to_string(),
+                    nick: s.profile.nick.clone(),
+                    avatar: s.profile.avatar.clone(),
+                };
+                for room in &s.rooms {
+                    rows.push((app, room.clone(), member.clone(), c.id));
+                }
+            }
+        }
+        tracing::warn!(rows = rows.len(), "restoring this gateway's presence");
+        for (app, room, member, conn) in rows {
+            if let Err(e) = self.inner.rooms.restore_presence(app, &room, &member, conn).await {
+                tracing::warn!(app, room = %room, error = %e, "presence not restored");
+            }
+        }
     }
 
     pub fn is_draining(&self) -> bool {

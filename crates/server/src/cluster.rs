@@ -173,11 +173,19 @@ impl ClusterNode {
                 };
                 let router = gateway.router().merge(ops_router(ready, prometheus));
                 servers.push(spawn_http(self.http, router, stop.clone()));
+                let on_lost = {
+                    let gw = gateway.clone();
+                    move || {
+                        let gw = gw.clone();
+                        tokio::spawn(async move { gw.restore_presence().await });
+                    }
+                };
                 let heartbeat = tokio::spawn(roomcast_cluster::heartbeat(
                     self.redis.clone(),
                     self.id.clone(),
                     gw_ttl,
                     background.clone(),
+                    on_lost,
                 ));
                 let sync = tokio::spawn({
                     let (lists, apps, stop) = (

@@ -456,3 +456,25 @@ async fn list_changes_reach_every_moderator_and_hits_are_audited() {
             .all(|a| a.term == "quuxword" && a.user_id == "alice" && a.action == "block")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_gateway_restores_its_reaped_presence() {
+    let c = Cluster::start(FAST_ROOMS);
+    let control = c.spawn("control");
+    let ga = c.spawn("gateway");
+    create_room(&control, "r").await;
+    let mut alice = user_on(&ga, "alice").await;
+    let mut bob = user_on(&ga, "bob").await;
+    alice.join("r").await;
+    bob.join("r").await;
+    wait_online(&control, "r", 2, Duration::from_secs(2)).await;
+
+    // Freeze the gateway past its heartbeat TTL: control reaps its presence.
+    ga.proc.signal("STOP");
+    wait_online(&control, "r", 0, Duration::from_secs(15)).await;
+    ga.proc.signal("CONT");
+    // Its next heartbeat finds the registration lapsed and records its
+    // connections again; the clients never noticed.
+    wait_online(&control, "r", 2, Duration::from_secs(10)).await;
+    assert_eq!(alice.request("ping", json!({})).await["code"], 0);
+}
