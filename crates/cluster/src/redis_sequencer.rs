@@ -48,7 +48,9 @@ static ADMIT: LazyLock<Script> = LazyLock::new(|| {
           if ok then
             local reserved = 0
             for q = 0, p - 1 do
-              local want = math.min(prev[q], cap) - a[q]
+              local expect = 0
+              if prev[q] > 0 then expect = math.min(prev[q] + 2 * math.floor(math.sqrt(prev[q])) + 2, cap) end
+              local want = expect - a[q]
               if want > 0 then reserved = reserved + want end
             end
             if total + reserved >= cap then ok = false end
