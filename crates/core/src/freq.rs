@@ -4,7 +4,8 @@
 //! Each room has a cap per one-second window (default 40). Over the cap,
 //! higher priority wins: a lower-priority message is admitted only if the
 //! window still has room after reserving what higher priorities asked for in
-//! the previous window. That keeps high-priority traffic (gifts, kicks)
+//! the previous window (plus a margin, see `expected_demand`). That keeps
+//! high-priority traffic (gifts, kicks)
 //! flowing during a flood without adding any delay. Normal, Low and Lowest
 //! also have their own sub-cap per window; High and privileged senders
 //! (owner, admins, the app admin) are exempt from the sub-cap.
