@@ -46,7 +46,7 @@ impl Default for GatewayOptions {
         Self {
             max_frame_bytes: 64 * 1024,
             hard_frame_limit_bytes: 1024 * 1024,
-            read_buffer_bytes: 4 * 1024,
+            read_buffer_bytes: 1024,
             write_buffer_bytes: 16 * 1024,
             send_queue_max_bytes: 1024 * 1024,
             max_messages_per_frame: 64,
