@@ -19,6 +19,11 @@ static CREATE: LazyLock<Script> = LazyLock::new(|| {
         redis.call('SET', KEYS[1], ARGV[2])
         redis.call('ZADD', KEYS[2], 0, ARGV[1])
         redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        -- Presence left by a join that raced the previous room's dismissal.
+        for _, user in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
+          redis.call('DEL', ARGV[3] .. user)
+        end
+        redis.call('DEL', KEYS[7], KEYS[8])
         return 1",
     )
 });
@@ -150,7 +155,11 @@ impl RoomStore for RedisStore {
         for k in room_keys(app, &room.id) {
             inv.key(k);
         }
-        inv.arg(&room.id).arg(Self::encode(&room));
+        inv.key(keys::presence(app, &room.id))
+            .key(keys::presence_info(app, &room.id));
+        inv.arg(&room.id)
+            .arg(Self::encode(&room))
+            .arg(keys::presence_conns(app, &room.id, ""));
         let created: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(redis_err)?;
         if created == 0 {
             return Err(CoreError::RoomExists(room.id));
