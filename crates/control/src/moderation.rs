@@ -30,6 +30,11 @@ fn category(s: &str) -> Result<Category, ControlError> {
     })
 }
 
+/// An optional category filter: empty means every category.
+fn category_filter(s: &str) -> Result<Option<Category>, ControlError> {
+    if s.is_empty() { Ok(None) } else { category(s).map(Some) }
+}
+
 fn terms(list: Vec<pb::Term>) -> Result<Vec<Term>, ControlError> {
     list.into_iter()
         .map(|t| Ok(Term::new(category(&t.category)?, t.text)))
@@ -87,11 +92,7 @@ impl ModerationAdmin for ModerationService {
     async fn list_terms(&self, req: Request<pb::ListTermsRequest>) -> Rpc<pb::ListTermsResponse> {
         let app = crate::authorize(&self.apps, &req)?;
         let r = req.into_inner();
-        let filter = if r.category.is_empty() {
-            None
-        } else {
-            Some(category(&r.category)?)
-        };
+        let filter = category_filter(&r.category)?;
         let offset: usize = if r.cursor.is_empty() {
             0
         } else {
@@ -135,11 +136,7 @@ impl ModerationAdmin for ModerationService {
     async fn query_audit(&self, req: Request<pb::QueryAuditRequest>) -> Rpc<pb::QueryAuditResponse> {
         let app = crate::authorize(&self.apps, &req)?;
         let r = req.into_inner();
-        let filter = if r.category.is_empty() {
-            None
-        } else {
-            Some(category(&r.category)?)
-        };
+        let filter = category_filter(&r.category)?;
         let limit = match r.limit {
             0 => 100,
             n => (n as usize).min(1000),

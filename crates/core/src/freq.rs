@@ -174,11 +174,7 @@ impl MemorySequencer {
     }
 
     fn shard(&self, app: AppId, room: &str) -> &Mutex<HashMap<(AppId, String), RoomCounters>> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        app.hash(&mut h);
-        room.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[crate::shard::index(&(app, room), SHARDS)]
     }
 }
 

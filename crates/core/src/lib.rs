@@ -16,6 +16,7 @@ pub mod model;
 pub mod presence;
 pub mod ratelimit;
 pub mod rooms;
+pub mod shard;
 pub mod store;
 pub mod wire;
 

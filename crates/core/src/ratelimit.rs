@@ -53,10 +53,7 @@ impl<K: Hash + Eq + Clone> KeyedRateLimiter<K> {
     }
 
     fn shard(&self, key: &K) -> &Mutex<HashMap<K, Bucket>> {
-        use std::hash::Hasher;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[crate::shard::index(key, SHARDS)]
     }
 
     pub fn try_acquire(&self, key: &K, now_ms: i64) -> bool {

@@ -524,8 +524,9 @@ impl Rooms {
         Ok(profile)
     }
 
-    /// Screens user-set text outside messages (nicknames, room profiles).
-    /// Empty texts are not screened.
+    /// Screens user-set text (message fields, nicknames, room profiles):
+    /// counts and audits hits, fails with `Blocked`, returns the (possibly
+    /// masked) texts. Nothing is screened when every text is empty.
     async fn screen_texts(&self, app: AppId, room: &str, user: &str, fields: Vec<String>) -> Result<Vec<String>> {
         if fields.iter().all(String::is_empty) {
             return Ok(fields);
@@ -542,6 +543,13 @@ impl Rooms {
             self.record_audit(app, room, user, &outcome.hits).await;
         }
         if let Some(hit) = outcome.blocked {
+            tracing::info!(
+                app,
+                room,
+                user,
+                category = hit.category.as_str(),
+                "blocked by moderation"
+            );
             return Err(CoreError::Blocked {
                 category: hit.category.as_str().to_string(),
             });
@@ -653,26 +661,8 @@ impl Rooms {
         let custom = app_cfg.screen_custom;
         if !req.skip_moderation {
             let fields = req.body.screened_fields(custom);
-            if !fields.iter().all(String::is_empty) {
-                let outcome = self
-                    .screener()
-                    .screen(ScreenRequest::for_app(app, room.id.clone(), sender_id, fields))
-                    .await?;
-                for hit in &outcome.hits {
-                    metrics::counter!(m::MODERATION_HITS, "category" => hit.category.as_str(), "action" => hit.action.as_str())
-                        .increment(1);
-                }
-                if !outcome.hits.is_empty() {
-                    self.record_audit(app, &room.id, sender_id, &outcome.hits).await;
-                }
-                if let Some(hit) = outcome.blocked {
-                    tracing::info!(app, room = %room.id, user = %sender_id, category = hit.category.as_str(), "message blocked by moderation");
-                    return Err(CoreError::Blocked {
-                        category: hit.category.as_str().to_string(),
-                    });
-                }
-                req.body.replace_screened_fields(outcome.fields, custom);
-            }
+            let screened = self.screen_texts(app, &room.id, sender_id, fields).await?;
+            req.body.replace_screened_fields(screened, custom);
         }
         // The app's own check comes last, on what would be published.
         if let (Some(hook), Some(settings), Sender::User { .. }, false) = (
@@ -834,11 +824,7 @@ impl Rooms {
     }
 
     async fn publish_lock(&self, app: AppId, room_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        app.hash(&mut h);
-        room_id.hash(&mut h);
-        self.inner.publish_locks[(h.finish() as usize) % PUBLISH_STRIPES]
+        self.inner.publish_locks[crate::shard::index(&(app, room_id), PUBLISH_STRIPES)]
             .lock()
             .await
     }

@@ -51,10 +51,7 @@ impl LocalRooms {
     }
 
     fn shard(&self, key: &RoomKey) -> &Mutex<HashMap<RoomKey, Arc<LocalRoom>>> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[roomcast_core::shard::index(key, SHARDS)]
     }
 
     pub fn room_count(&self) -> usize {
