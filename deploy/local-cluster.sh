@@ -5,9 +5,10 @@
 #
 #   deploy/local-cluster.sh            # build (release) and run
 #   RC_BIN=target/debug/roomcast deploy/local-cluster.sh
+#   GATEWAYS=6 deploy/local-cluster.sh # more gateways (1-9)
 #
 # Ports (override with env): NATS 14222, Redis 16379, control gRPC 17051 /
-# HTTP 17080, gateways HTTP 17081 and 17082, moderators HTTP 17091-17092.
+# HTTP 17080, gateways HTTP 17081, 17082, …, moderators HTTP 17091-17092.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,12 @@ REDIS_PORT=${REDIS_PORT:-16379}
 GRPC_PORT=${GRPC_PORT:-17051}
 HTTP_BASE=${HTTP_BASE:-170}
 STATE=${STATE:-$PWD/.local-cluster}
+GATEWAYS=${GATEWAYS:-2}
+MODERATORS=${MODERATORS:-2}
+if ! [[ $GATEWAYS =~ ^[1-9]$ && $MODERATORS =~ ^[1-9]$ ]]; then
+  echo "GATEWAYS and MODERATORS must be 1-9" >&2
+  exit 2
+fi
 BIN=${RC_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build --release -p roomcast-server
@@ -63,14 +70,18 @@ start nats nats-server -a 127.0.0.1 -p "$NATS_PORT"
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" --appendonly yes --save ""
 sleep 0.5
 start control "$BIN" control --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}80 --grpc-addr 127.0.0.1:"$GRPC_PORT"
-start moderator-1 "$BIN" moderator --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}91
-start moderator-2 "$BIN" moderator --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}92
-start gateway-1 "$BIN" gateway --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}81
-start gateway-2 "$BIN" gateway --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}82
+for ((i = 1; i <= MODERATORS; i++)); do
+  start moderator-$i "$BIN" moderator --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}9$i
+done
+urls=()
+for ((i = 1; i <= GATEWAYS; i++)); do
+  start gateway-$i "$BIN" gateway --config "$CONFIG" --http-addr 127.0.0.1:${HTTP_BASE}8$i
+  urls+=("ws://127.0.0.1:${HTTP_BASE}8$i/ws")
+done
 
 cat <<INFO
 
-Cluster up. Clients: ws://127.0.0.1:${HTTP_BASE}81/ws and ws://127.0.0.1:${HTTP_BASE}82/ws
+Cluster up. Clients: ${urls[*]}
 Admin:   $BIN admin --config $CONFIG --endpoint http://127.0.0.1:$GRPC_PORT create-room --id live-1
 UserSig: $BIN usersig --config $CONFIG --user alice
 Ctrl-C to stop.

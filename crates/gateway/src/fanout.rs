@@ -22,7 +22,42 @@ type RoomKey = (AppId, String);
 
 pub struct LocalRoom {
     members: RwLock<HashMap<ConnId, Arc<Conn>>>,
+    /// The members as a list for fan-out, rebuilt after a membership change:
+    /// delivery walks it without holding the membership lock, so joins and
+    /// leaves never wait for a room's writes.
+    listing: Mutex<Option<Arc<[Arc<Conn>]>>>,
     task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl LocalRoom {
+    fn new(first: &Arc<Conn>) -> Self {
+        Self {
+            members: RwLock::new(HashMap::from([(first.id, first.clone())])),
+            listing: Mutex::new(None),
+            task: Mutex::new(None),
+        }
+    }
+
+    fn insert(&self, conn: &Arc<Conn>) {
+        self.members.write().insert(conn.id, conn.clone());
+        self.membership_changed();
+    }
+
+    /// Called after (never while) changing `members`: `snapshot` takes the
+    /// two locks in the other order.
+    fn membership_changed(&self) {
+        *self.listing.lock() = None;
+    }
+
+    fn snapshot(&self) -> Arc<[Arc<Conn>]> {
+        let mut listing = self.listing.lock();
+        if let Some(l) = listing.as_ref() {
+            return l.clone();
+        }
+        let l: Arc<[Arc<Conn>]> = self.members.read().values().cloned().collect();
+        *listing = Some(l.clone());
+        l
+    }
 }
 
 const SHARDS: usize = 64;
@@ -70,20 +105,17 @@ impl LocalRooms {
     ) -> Result<()> {
         let key = (app, room.to_string());
         if let Some(r) = self.shard(&key).lock().get(&key) {
-            r.members.write().insert(conn.id, conn.clone());
+            r.insert(conn);
             return Ok(());
         }
         let sub = rooms.bus().subscribe(&subject::room(app, room)).await?;
         let mut shard = self.shard(&key).lock();
         if let Some(r) = shard.get(&key) {
             // Someone subscribed meanwhile; ours is dropped (unsubscribed).
-            r.members.write().insert(conn.id, conn.clone());
+            r.insert(conn);
             return Ok(());
         }
-        let local = Arc::new(LocalRoom {
-            members: RwLock::new(HashMap::from([(conn.id, conn.clone())])),
-            task: Mutex::new(None),
-        });
+        let local = Arc::new(LocalRoom::new(conn));
         shard.insert(key.clone(), local.clone());
         metrics::gauge!(m::ROOMS_LOCAL).increment(1.0);
         let task = tokio::spawn(run_room(
@@ -105,13 +137,13 @@ impl LocalRooms {
         let Some(r) = shard.get(&key) else { return };
         let mut members = r.members.write();
         members.remove(&conn);
-        if members.is_empty() {
-            drop(members);
-            if let Some(r) = shard.remove(&key) {
-                metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
-                if let Some(t) = r.task.lock().take() {
-                    t.abort();
-                }
+        let empty = members.is_empty();
+        drop(members);
+        r.membership_changed();
+        if empty && let Some(r) = shard.remove(&key) {
+            metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
+            if let Some(t) = r.task.lock().take() {
+                t.abort();
             }
         }
     }
@@ -126,7 +158,9 @@ impl LocalRooms {
         }
         shard.remove(key);
         metrics::gauge!(m::ROOMS_LOCAL).decrement(1.0);
-        local.members.write().drain().map(|(_, c)| c).collect()
+        let all = local.members.write().drain().map(|(_, c)| c).collect();
+        local.membership_changed();
+        all
     }
 
     /// Removes this room if it has no members left; false if someone joined.
@@ -178,7 +212,7 @@ impl Pacer {
 
     fn flush(&mut self, local: &LocalRoom, now: Instant) {
         if !self.held.is_empty() {
-            deliver(local, std::mem::take(&mut self.held));
+            deliver(local, std::mem::take(&mut self.held), self.max_held);
             self.last_flush = Some(now);
         }
     }
@@ -243,6 +277,7 @@ async fn run_room(
                         .collect();
                     ids.iter().filter_map(|id| members.remove(id)).collect()
                 };
+                local.membership_changed();
                 for c in &kicked {
                     c.out.push(Out::Frame(kicked_push(Some(&key.1), reason.as_str())));
                     evictor.evicted(c, key.0, &key.1, reason);
@@ -270,24 +305,28 @@ async fn run_room(
     }
 }
 
-fn deliver(local: &LocalRoom, events: Vec<Bytes>) {
+/// Frames the events once (at most `max_per_frame` per `messages` push) and
+/// hands the same bytes to every member.
+fn deliver(local: &LocalRoom, events: Vec<Bytes>, max_per_frame: usize) {
     if events.is_empty() {
         return;
     }
     let started = std::time::Instant::now();
-    let members = local.members.read();
+    let members = local.snapshot();
     let mut delivered = 0u64;
-    for (c, json) in members.values().flat_map(|c| events.iter().map(move |e| (c, e))) {
-        match c.out.push(Out::Event(json.clone())) {
-            Pushed::Queued => delivered += 1,
-            Pushed::Overflow => {
-                metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
-                metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
+    for chunk in events.chunks(max_per_frame) {
+        let wire = crate::ws::frame::messages(chunk);
+        for c in members.iter() {
+            match c.out.push(Out::Wire(wire.clone())) {
+                Pushed::Written | Pushed::Queued => delivered += chunk.len() as u64,
+                Pushed::Overflow => {
+                    metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
+                    metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
+                }
+                Pushed::Closed => {}
             }
-            Pushed::Closed => {}
         }
     }
-    drop(members);
     metrics::counter!(m::MESSAGES_DELIVERED).increment(delivered);
     metrics::histogram!(m::FANOUT_SECONDS).record(started.elapsed().as_secs_f64());
 }

@@ -7,13 +7,13 @@ mod options;
 pub mod protocol;
 mod reorder;
 mod session;
+mod ws;
 
 pub use error::GatewayError;
 pub use options::GatewayOptions;
 
 use axum::Router;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -336,7 +336,7 @@ impl Gateway {
     }
 }
 
-async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, ws: WebSocketUpgrade) -> Response {
+async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, mut req: Request) -> Response {
     if gw.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "draining; connect to another gateway").into_response();
     }
@@ -345,6 +345,13 @@ async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, ws: Web
     {
         return (StatusCode::BAD_REQUEST, "unknown sdkAppId").into_response();
     }
+    let switching = match ws::handshake::answer(req.headers()) {
+        Ok(r) => r,
+        Err(refused) => return refused.into_response(),
+    };
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return (StatusCode::BAD_REQUEST, "connection cannot be upgraded").into_response();
+    };
     let prev = gw.inner.connections.fetch_add(1, Ordering::Relaxed);
     if prev >= gw.inner.opts.max_connections {
         gw.inner.connections.fetch_sub(1, Ordering::Relaxed);
@@ -354,15 +361,15 @@ async fn ws_upgrade(State(gw): State<Gateway>, Query(q): Query<WsQuery>, ws: Web
         )
             .into_response();
     }
-    let hard = gw.inner.opts.hard_frame_limit_bytes;
     let app = q.sdk_app_id;
-    let gw2 = gw.clone();
-    ws.max_message_size(hard)
-        .max_frame_size(hard)
-        .read_buffer_size(gw.inner.opts.read_buffer_bytes)
-        .write_buffer_size(gw.inner.opts.write_buffer_bytes)
-        .on_failed_upgrade(move |_| {
-            gw2.inner.connections.fetch_sub(1, Ordering::Relaxed);
-        })
-        .on_upgrade(move |socket| session::run(gw, socket, app))
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => session::run(gw, upgraded, app).await,
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket upgrade failed");
+                gw.inner.connections.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    });
+    switching
 }

@@ -1,13 +1,14 @@
-//! One connection's task: reads requests, answers them, and writes queued
-//! pushes, coalescing room events into one frame per write.
+//! One connection's task: reads requests, answers them, and writes out what
+//! the socket could not take at once.
 
 use crate::Gateway;
-use crate::conn::{Conn, Out};
+use crate::conn::{Conn, Out, SocketWriter, Turn};
 use crate::error::{GatewayError, Result};
-use crate::protocol::{self, Envelope, close, error_reply, ok_reply};
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use bytes::Bytes;
-use futures_util::SinkExt;
+use crate::protocol::{self, Envelope, error_reply, ok_reply};
+use crate::ws::frame;
+use crate::ws::reader::{FrameReader, Incoming};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, MsgBody, UserProfile, now_ms};
 use roomcast_core::presence::MemberInfo;
@@ -17,8 +18,7 @@ use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-
-type Sink = WebSocket;
+use tokio::io::AsyncWriteExt;
 
 /// Runs `fut` under `limit`, but only arms the timer if the first poll does
 /// not finish it: almost every write completes at once, and registering a
@@ -32,131 +32,132 @@ async fn with_write_timeout<F: std::future::Future>(limit: Duration, fut: F) -> 
     }
 }
 
-pub(crate) async fn run(gw: Gateway, socket: WebSocket, query_app: Option<AppId>) {
+/// How a stretch of writing ended.
+enum Wrote {
+    /// Everything queued is out; the connection carries on.
+    Done,
+    /// A close frame went out: the connection ends.
+    Closed(u16, &'static str),
+    /// The socket failed or the client stopped reading for too long.
+    Dead,
+}
+
+pub(crate) async fn run(gw: Gateway, upgraded: Upgraded, query_app: Option<AppId>) {
     let conn = gw.open_conn(query_app);
     let opts = gw.options().clone();
-    // One task owns the socket: reads and writes never contend on a lock.
-    let mut sink = socket;
-    let mut pending = VecDeque::new();
-    // Pings, idle checks and draining are driven by the gateway's sweeper
-    // through the queue, so this loop waits on two things only and no
-    // per-connection timer or shared waiter list is touched per message.
+    let (read_half, write_half) = tokio::io::split(TokioIo::new(upgraded));
+    conn.out.attach(Box::pin(write_half));
+    let mut reader = FrameReader::new(read_half, opts.read_buffer_bytes, opts.hard_frame_limit_bytes);
+    // Most writes happen in whoever produced the data (see `conn`); this
+    // task only writes what the socket could not take at once. Pings, idle
+    // checks and draining come from the gateway's sweeper through the queue,
+    // so the loop waits on two things only and no per-connection timer is
+    // touched per message.
     let close_with: Option<(u16, &'static str)> = loop {
         // Unbiased: a client whose queue refills during every write must
         // still have its requests (and pongs) read.
         tokio::select! {
-            _ = conn.out.ready() => {
-                conn.out.drain(&mut pending);
-                let write = write_all(&mut sink, &mut pending, opts.max_messages_per_frame);
-                match with_write_timeout(Duration::from_millis(opts.write_timeout_ms), write).await {
-                    Some(Ok(None)) => {}
-                    Some(Ok(Some(closed))) => {
-                        tracing::debug!(conn = conn.id, code = closed.0, reason = closed.1, "connection closed by server");
-                        break None;
-                    }
-                    Some(Err(_)) => break None,
-                    None => {
-                        tracing::info!(conn = conn.id, "write timed out; disconnecting");
-                        break None;
-                    }
+            _ = conn.out.ready() => match write_queued(&conn, &opts).await {
+                Wrote::Done => {}
+                Wrote::Closed(code, reason) => {
+                    tracing::debug!(conn = conn.id, code, reason, "connection closed by server");
+                    break None;
                 }
-            }
-            // `recv` is cancel-safe: losing this branch drops no data.
-            msg = sink.recv() => {
+                Wrote::Dead => break None,
+            },
+            // `next` is cancel-safe: losing this branch drops no data.
+            msg = reader.next() => {
                 conn.last_seen_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                 match msg {
-                    None | Some(Ok(Message::Close(_))) => break None,
-                    Some(Err(e)) => {
-                        // tungstenite reports an over-limit frame as a capacity error.
-                        let text = e.to_string().to_ascii_lowercase();
-                        let too_big = text.contains("too long") || text.contains("space limit");
-                        break too_big.then_some((close::TOO_BIG, "frame too large"));
-                    }
-                    Some(Ok(Message::Text(text))) => {
-                        let reply = handle_text(&gw, &conn, text.as_str()).await;
+                    Err(e) => break e.close(),
+                    Ok(Incoming::Close(code)) => break Some((echo_close_code(code), "")),
+                    Ok(Incoming::Text(text)) => {
+                        let reply = handle_text(&gw, &conn, &text).await;
                         conn.out.push(Out::Frame(reply));
                     }
-                    Some(Ok(Message::Binary(_))) => {
+                    Ok(Incoming::Binary) => {
                         conn.out.push(Out::Frame(error_reply(&Value::Null, &GatewayError::BinaryFrame, Value::Null)));
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Ok(Incoming::Ping(payload)) => {
+                        conn.out.push(Out::Pong(payload));
+                    }
+                    Ok(Incoming::Pong) => {}
                 }
             }
         }
     };
     if let Some((code, reason)) = close_with {
-        let frame = Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        }));
-        let _ = tokio::time::timeout(Duration::from_millis(opts.write_timeout_ms), sink.send(frame)).await;
+        conn.out.push(Out::Close(code, reason));
+        write_queued(&conn, &opts).await;
     }
+    conn.out.shut();
     gw.close_conn(&conn).await;
 }
 
-/// Writes everything pending. Returns the close it sent, if any.
-async fn write_all(
-    sink: &mut Sink,
-    pending: &mut VecDeque<Out>,
-    max_per_frame: usize,
-) -> Result<Option<(u16, &'static str)>, axum::Error> {
-    let mut events: Vec<Bytes> = Vec::new();
-    while let Some(item) = pending.pop_front() {
-        match item {
-            Out::Event(b) => {
-                events.push(b);
-                if events.len() >= max_per_frame {
-                    sink.feed(batch_frame(&mut events)).await?;
-                }
-            }
-            Out::Frame(s) => {
-                if !events.is_empty() {
-                    sink.feed(batch_frame(&mut events)).await?;
-                }
-                sink.feed(Message::Text(s.into())).await?;
-            }
-            Out::Ping => {
-                if !events.is_empty() {
-                    sink.feed(batch_frame(&mut events)).await?;
-                }
-                sink.feed(Message::Ping(Bytes::new())).await?;
-            }
-            Out::Close(code, reason) => {
-                if !events.is_empty() {
-                    sink.feed(batch_frame(&mut events)).await?;
-                }
-                pending.clear();
-                sink.send(Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
-                .await?;
-                return Ok(Some((code, reason)));
-            }
-        }
-    }
-    if !events.is_empty() {
-        sink.feed(batch_frame(&mut events)).await?;
-    }
-    sink.flush().await?;
-    Ok(None)
+/// The code to answer a client's close with: its own, when it is one a
+/// peer may send (RFC 6455 §7.4), otherwise 1000.
+fn echo_close_code(code: Option<u16>) -> u16 {
+    code.filter(|c| matches!(c, 1000..=1003 | 1007..=1014 | 3000..=4999))
+        .unwrap_or(1000)
 }
 
-/// `{"type":"messages","messages":[e1,e2,...]}` from pre-encoded events.
-fn batch_frame(events: &mut Vec<Bytes>) -> Message {
-    const HEAD: &str = r#"{"type":"messages","messages":["#;
-    let len = HEAD.len() + 2 + events.iter().map(|e| e.len() + 1).sum::<usize>();
-    let mut s = String::with_capacity(len);
-    s.push_str(HEAD);
-    for (i, e) in events.drain(..).enumerate() {
-        if i > 0 {
-            s.push(',');
+/// Writes whatever is queued until the queue stays empty.
+async fn write_queued(conn: &Conn, opts: &crate::GatewayOptions) -> Wrote {
+    loop {
+        match conn.out.take_turn() {
+            Turn::Idle => return Wrote::Done,
+            Turn::Failed => return Wrote::Dead,
+            Turn::Write(mut writer, items) => {
+                let limit = Duration::from_millis(opts.write_timeout_ms);
+                match with_write_timeout(limit, write_items(&mut writer, items, opts.write_buffer_bytes)).await {
+                    Some(Ok(None)) => {
+                        if !conn.out.end_turn(writer) {
+                            return Wrote::Done;
+                        }
+                    }
+                    Some(Ok(Some((code, reason)))) => return Wrote::Closed(code, reason),
+                    Some(Err(_)) => return Wrote::Dead,
+                    None => {
+                        tracing::info!(conn = conn.id, "write timed out; disconnecting");
+                        return Wrote::Dead;
+                    }
+                }
+            }
         }
-        // Events are produced by serde_json, so they are valid UTF-8.
-        s.push_str(std::str::from_utf8(&e).unwrap_or("null"));
     }
-    s.push_str("]}");
-    Message::Text(s.into())
+}
+
+/// Writes `items` in order, gathering small frames into writes of up to
+/// `gather` bytes. Returns the close it sent, if any.
+async fn write_items(
+    w: &mut SocketWriter,
+    items: VecDeque<Out>,
+    gather: usize,
+) -> std::io::Result<Option<(u16, &'static str)>> {
+    let mut buf: Vec<u8> = Vec::new();
+    for item in items {
+        if let Out::Close(code, reason) = item {
+            buf.extend_from_slice(&frame::close(code, reason));
+            w.write_all(&buf).await?;
+            w.flush().await?;
+            return Ok(Some((code, reason)));
+        }
+        let Some(bytes) = item.encode() else { continue };
+        if buf.is_empty() && bytes.len() >= gather {
+            w.write_all(&bytes).await?;
+            continue;
+        }
+        buf.extend_from_slice(&bytes);
+        if buf.len() >= gather {
+            w.write_all(&buf).await?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        w.write_all(&buf).await?;
+    }
+    w.flush().await?;
+    Ok(None)
 }
 
 async fn handle_text(gw: &Gateway, conn: &Arc<Conn>, text: &str) -> String {

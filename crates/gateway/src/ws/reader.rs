@@ -1,0 +1,316 @@
+//! Client-to-server frames: masked, possibly fragmented, with control
+//! frames interleaved. Reads are cancel-safe: everything read stays in the
+//! reader, so a `select!` may drop `next()` at any await.
+
+use super::frame::{OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+const OP_CONTINUATION: u8 = 0x0;
+
+/// A complete message from the client.
+#[derive(Debug, PartialEq)]
+pub enum Incoming {
+    Text(String),
+    Binary,
+    Ping(Bytes),
+    Pong,
+    /// The client's close, with its status code when it sent one.
+    Close(Option<u16>),
+}
+
+/// Why reading stopped for good; each maps to the close code to send.
+#[derive(Debug, PartialEq)]
+pub enum ReadError {
+    /// The peer went away (EOF or a socket error); nothing more can be sent.
+    Gone,
+    /// A frame broke RFC 6455 (close 1002).
+    Protocol(&'static str),
+    /// A message above the hard limit (close 1009).
+    TooBig,
+    /// A text message that is not UTF-8 (close 1007).
+    BadUtf8,
+}
+
+impl ReadError {
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const INVALID_PAYLOAD: u16 = 1007;
+
+    /// The close frame to answer with, if the peer can still receive one.
+    pub fn close(&self) -> Option<(u16, &'static str)> {
+        match self {
+            ReadError::Gone => None,
+            ReadError::Protocol(why) => Some((Self::PROTOCOL_ERROR, why)),
+            ReadError::TooBig => Some((crate::protocol::close::TOO_BIG, "frame too large")),
+            ReadError::BadUtf8 => Some((Self::INVALID_PAYLOAD, "text is not valid utf-8")),
+        }
+    }
+}
+
+pub struct FrameReader<R> {
+    io: R,
+    /// Unparsed bytes are `buf[start..]`.
+    buf: Vec<u8>,
+    start: usize,
+    /// How much to ask the socket for at a time; the buffer starts this small.
+    chunk: usize,
+    max_message: usize,
+    /// A fragmented data message being assembled: its opcode and payload.
+    fragments: Option<(u8, Vec<u8>)>,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    pub fn new(io: R, chunk: usize, max_message: usize) -> Self {
+        Self {
+            io,
+            buf: Vec::new(),
+            start: 0,
+            chunk: chunk.max(16),
+            max_message,
+            fragments: None,
+        }
+    }
+
+    /// The next complete message.
+    pub async fn next(&mut self) -> Result<Incoming, ReadError> {
+        loop {
+            if let Some(msg) = self.parse()? {
+                return Ok(msg);
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Reads more from the socket into the buffer.
+    async fn fill(&mut self) -> Result<(), ReadError> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let have = self.buf.len();
+        // Idle connections keep only a small buffer; it grows for a large
+        // frame and shrinks back once that frame is consumed.
+        if self.buf.capacity() > self.chunk * 4 && have < self.chunk {
+            self.buf.shrink_to(self.chunk);
+        }
+        self.buf.reserve(self.chunk);
+        match self.io.read_buf(&mut self.buf).await {
+            Ok(0) | Err(_) => Err(ReadError::Gone),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Takes one message off the buffer if a complete one is there.
+    fn parse(&mut self) -> Result<Option<Incoming>, ReadError> {
+        loop {
+            let avail = &self.buf[self.start..];
+            if avail.len() < 2 {
+                return Ok(None);
+            }
+            let (b0, b1) = (avail[0], avail[1]);
+            let fin = b0 & 0x80 != 0;
+            if b0 & 0x70 != 0 {
+                return Err(ReadError::Protocol("reserved bits set"));
+            }
+            let opcode = b0 & 0x0F;
+            if b1 & 0x80 == 0 {
+                return Err(ReadError::Protocol("client frames must be masked"));
+            }
+            let (len, mut at) = match b1 & 0x7F {
+                126 if avail.len() >= 4 => (u16::from_be_bytes([avail[2], avail[3]]) as u64, 4),
+                127 if avail.len() >= 10 => (u64::from_be_bytes(avail[2..10].try_into().unwrap_or([0; 8])), 10),
+                126 | 127 => return Ok(None),
+                n => (n as u64, 2),
+            };
+            let control = opcode & 0x08 != 0;
+            if control && (!fin || len > 125) {
+                return Err(ReadError::Protocol("invalid control frame"));
+            }
+            let so_far = self.fragments.as_ref().map_or(0, |(_, p)| p.len()) as u64;
+            if !control && so_far + len > self.max_message as u64 {
+                return Err(ReadError::TooBig);
+            }
+            let len = len as usize;
+            if avail.len() < at + 4 + len {
+                return Ok(None);
+            }
+            let mask: [u8; 4] = avail[at..at + 4].try_into().unwrap_or([0; 4]);
+            at += 4;
+            let begin = self.start + at;
+            let payload = &mut self.buf[begin..begin + len];
+            for (i, b) in payload.iter_mut().enumerate() {
+                *b ^= mask[i & 3];
+            }
+            let payload = &self.buf[begin..begin + len];
+            self.start = begin + len;
+            match opcode {
+                OP_PING => return Ok(Some(Incoming::Ping(Bytes::copy_from_slice(payload)))),
+                OP_PONG => return Ok(Some(Incoming::Pong)),
+                OP_CLOSE => {
+                    let code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                    return Ok(Some(Incoming::Close(code)));
+                }
+                OP_TEXT | OP_BINARY => {
+                    if self.fragments.is_some() {
+                        return Err(ReadError::Protocol("new message inside a fragmented one"));
+                    }
+                    if fin {
+                        return finish(opcode, payload.to_vec()).map(Some);
+                    }
+                    self.fragments = Some((opcode, payload.to_vec()));
+                }
+                OP_CONTINUATION => {
+                    let Some((_, parts)) = self.fragments.as_mut() else {
+                        return Err(ReadError::Protocol("continuation without a message"));
+                    };
+                    parts.extend_from_slice(payload);
+                    if fin {
+                        let (op, parts) = self.fragments.take().unwrap_or_default();
+                        return finish(op, parts).map(Some);
+                    }
+                }
+                _ => return Err(ReadError::Protocol("unknown opcode")),
+            }
+        }
+    }
+}
+
+fn finish(opcode: u8, payload: Vec<u8>) -> Result<Incoming, ReadError> {
+    if opcode == OP_BINARY {
+        return Ok(Incoming::Binary);
+    }
+    String::from_utf8(payload)
+        .map(Incoming::Text)
+        .map_err(|_| ReadError::BadUtf8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        let mut f = vec![(if fin { 0x80 } else { 0 }) | opcode];
+        match payload.len() {
+            n @ 0..=125 => f.push(0x80 | n as u8),
+            n @ 126..=0xFFFF => {
+                f.push(0x80 | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                f.push(0x80 | 127);
+                f.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        f.extend_from_slice(&mask);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        f
+    }
+
+    async fn read_all(bytes: Vec<u8>, chunk: usize, max: usize) -> Vec<Result<Incoming, ReadError>> {
+        // A duplex with a tiny buffer splits frames across reads.
+        let (mut tx, rx) = tokio::io::duplex(7);
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = tx.write_all(&bytes).await;
+        });
+        let mut r = FrameReader::new(rx, chunk, max);
+        let mut out = Vec::new();
+        loop {
+            let m = r.next().await;
+            let end = m.is_err();
+            out.push(m);
+            if end {
+                return out;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn reads_text_ping_close_across_split_reads() {
+        let mut bytes = masked(true, OP_TEXT, b"hello");
+        bytes.extend(masked(true, OP_PING, b"p"));
+        bytes.extend(masked(true, OP_TEXT, &[b'x'; 300]));
+        bytes.extend(masked(true, OP_CLOSE, &1000u16.to_be_bytes()));
+        let got = read_all(bytes, 16, 1024).await;
+        assert_eq!(got[0], Ok(Incoming::Text("hello".into())));
+        assert_eq!(got[1], Ok(Incoming::Ping(Bytes::from_static(b"p"))));
+        assert_eq!(got[2], Ok(Incoming::Text("x".repeat(300))));
+        assert_eq!(got[3], Ok(Incoming::Close(Some(1000))));
+        assert_eq!(got[4], Err(ReadError::Gone));
+    }
+
+    #[tokio::test]
+    async fn assembles_fragments_with_control_frames_between() {
+        let mut bytes = masked(false, OP_TEXT, "héll".as_bytes());
+        bytes.extend(masked(true, OP_PONG, b""));
+        bytes.extend(masked(true, OP_CONTINUATION, "o wörld".as_bytes()));
+        let got = read_all(bytes, 16, 1024).await;
+        assert_eq!(got[0], Ok(Incoming::Pong));
+        assert_eq!(got[1], Ok(Incoming::Text("héllo wörld".into())));
+    }
+
+    #[tokio::test]
+    async fn rejects_protocol_violations() {
+        let unmasked = vec![0x81, 0x02, b'h', b'i'];
+        assert_eq!(
+            read_all(unmasked, 16, 1024).await[0],
+            Err(ReadError::Protocol("client frames must be masked"))
+        );
+        let mut rsv = masked(true, OP_TEXT, b"x");
+        rsv[0] |= 0x40;
+        assert_eq!(
+            read_all(rsv, 16, 1024).await[0],
+            Err(ReadError::Protocol("reserved bits set"))
+        );
+        let fragmented_ping = masked(false, OP_PING, b"");
+        assert_eq!(
+            read_all(fragmented_ping, 16, 1024).await[0],
+            Err(ReadError::Protocol("invalid control frame"))
+        );
+        let stray = masked(true, OP_CONTINUATION, b"x");
+        assert_eq!(
+            read_all(stray, 16, 1024).await[0],
+            Err(ReadError::Protocol("continuation without a message"))
+        );
+        let unknown = masked(true, 0x3, b"x");
+        assert_eq!(
+            read_all(unknown, 16, 1024).await[0],
+            Err(ReadError::Protocol("unknown opcode"))
+        );
+        let mut nested = masked(false, OP_TEXT, b"a");
+        nested.extend(masked(true, OP_TEXT, b"b"));
+        assert_eq!(
+            read_all(nested, 16, 1024).await[0],
+            Err(ReadError::Protocol("new message inside a fragmented one"))
+        );
+    }
+
+    #[tokio::test]
+    async fn limits_message_size_and_checks_utf8() {
+        let big = masked(true, OP_TEXT, &[b'a'; 2000]);
+        assert_eq!(read_all(big, 16, 1024).await[0], Err(ReadError::TooBig));
+        // The limit applies to the assembled message, not each fragment.
+        let mut parts = masked(false, OP_TEXT, &[b'a'; 600]);
+        parts.extend(masked(true, OP_CONTINUATION, &[b'a'; 600]));
+        assert_eq!(read_all(parts, 16, 1024).await[0], Err(ReadError::TooBig));
+        let bad = masked(true, OP_TEXT, &[0xff, 0xfe]);
+        assert_eq!(read_all(bad, 16, 1024).await[0], Err(ReadError::BadUtf8));
+        let bin = masked(true, OP_BINARY, &[0xff]);
+        assert_eq!(read_all(bin, 16, 1024).await[0], Ok(Incoming::Binary));
+    }
+
+    #[tokio::test]
+    async fn a_large_frame_grows_the_buffer_and_it_shrinks_back() {
+        let (mut tx, rx) = tokio::io::duplex(64 * 1024);
+        use tokio::io::AsyncWriteExt;
+        tx.write_all(&masked(true, OP_TEXT, &[b'z'; 20_000])).await.unwrap();
+        tx.write_all(&masked(true, OP_TEXT, b"small")).await.unwrap();
+        let mut r = FrameReader::new(rx, 256, 1 << 20);
+        assert_eq!(r.next().await, Ok(Incoming::Text("z".repeat(20_000))));
+        assert_eq!(r.next().await, Ok(Incoming::Text("small".into())));
+        tx.write_all(&masked(true, OP_TEXT, b"again")).await.unwrap();
+        assert_eq!(r.next().await, Ok(Incoming::Text("again".into())));
+        assert!(r.buf.capacity() <= 256 * 4, "capacity {}", r.buf.capacity());
+    }
+}
