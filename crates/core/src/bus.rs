@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use parking_lot::RwLock;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use tokio::sync::mpsc;
@@ -49,6 +50,17 @@ impl Subscription {
     /// The next payload, or `None` once the bus has closed the subscription.
     pub async fn next(&mut self) -> Option<Bytes> {
         self.inner.next().await
+    }
+
+    /// A payload that is already waiting, without waiting for one. `None`
+    /// when nothing is waiting (a closed subscription is reported by `next`).
+    pub fn ready(&mut self) -> Option<Bytes> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        // `next` is cancel-safe, so a poll that finds nothing can be dropped.
+        match std::pin::pin!(self.inner.next()).as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(p) => p,
+            std::task::Poll::Pending => None,
+        }
     }
 }
 
@@ -171,6 +183,21 @@ mod tests {
         assert_eq!(bus.subscriber_count("s"), 1);
         drop(b);
         assert_eq!(bus.subscriber_count("s"), 0);
+    }
+
+    #[tokio::test]
+    async fn ready_takes_only_what_is_already_waiting() {
+        let bus = MemoryBus::new(16);
+        let mut a = bus.subscribe("s").await.unwrap();
+        assert_eq!(a.ready(), None);
+        for i in 0..2u8 {
+            bus.publish("s", Bytes::from(vec![i])).await.unwrap();
+        }
+        assert_eq!(a.ready().unwrap()[0], 0);
+        assert_eq!(a.ready().unwrap()[0], 1);
+        assert_eq!(a.ready(), None);
+        bus.publish("s", Bytes::from(vec![2])).await.unwrap();
+        assert_eq!(a.next().await.unwrap()[0], 2, "nothing was lost by the empty polls");
     }
 
     #[tokio::test]

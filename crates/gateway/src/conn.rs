@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::UserProfile;
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -107,8 +108,13 @@ pub enum Turn {
 
 /// Writes as much of `buf` as the socket takes without waiting.
 fn write_now(w: &mut SocketWriter, buf: &[u8]) -> std::io::Result<usize> {
+    // Outside tokio's cooperative budget: a room's fan-out writes to
+    // thousands of sockets in one poll, and a spent budget would make every
+    // write after the first 128 report "not ready" and fall back to waking
+    // the member's task.
+    let write = tokio::task::unconstrained(std::future::poll_fn(|cx| w.as_mut().poll_write(cx, buf)));
     let mut cx = Context::from_waker(std::task::Waker::noop());
-    match w.as_mut().poll_write(&mut cx, buf) {
+    match std::pin::pin!(write).poll(&mut cx) {
         Poll::Ready(r) => r,
         Poll::Pending => Ok(0),
     }
@@ -326,6 +332,25 @@ mod tests {
         // While the task holds the socket, pushes queue.
         assert_eq!(q.push(wire(b"mn")), Pushed::Queued);
         assert!(q.end_turn(w));
+    }
+
+    #[tokio::test]
+    async fn one_fan_out_writes_to_many_sockets_in_a_single_poll() {
+        // Far more sockets than tokio's per-poll cooperative budget (128):
+        // every one must still take its frame directly.
+        let mut readers = Vec::new();
+        let queues: Vec<OutQueue> = (0..1000)
+            .map(|_| {
+                let q = OutQueue::new(1 << 20);
+                let (w, r) = tokio::io::duplex(64);
+                q.attach(Box::pin(w));
+                readers.push(r);
+                q
+            })
+            .collect();
+        for q in &queues {
+            assert_eq!(q.push(wire(b"frame")), Pushed::Written);
+        }
     }
 
     #[tokio::test]

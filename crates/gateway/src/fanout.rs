@@ -197,14 +197,14 @@ impl Pacer {
         }
     }
 
-    fn add(&mut self, local: &LocalRoom, events: Vec<Bytes>, now: Instant) {
+    fn hold(&mut self, events: Vec<Bytes>) {
         self.held.extend(events);
-        if self.held.is_empty() {
-            return;
-        }
+    }
+
+    /// Delivers what is held unless the room is busy; a full frame's worth
+    /// goes out at once, so pacing never builds bursts larger than one push.
+    fn settle(&mut self, local: &LocalRoom, now: Instant) {
         let busy = self.last_flush.is_some_and(|t| now < t + self.window);
-        // A full frame's worth goes out at once: pacing never builds bursts
-        // larger than one coalesced push.
         if !busy || self.held.len() >= self.max_held {
             self.flush(local, now);
         }
@@ -217,6 +217,10 @@ impl Pacer {
         }
     }
 }
+
+/// Most events taken off the subscription before delivering; the rest wait
+/// for the next round (they are already counted against the room's rate).
+const ROUND_MAX: usize = 1024;
 
 async fn run_room(
     rooms: Arc<LocalRooms>,
@@ -244,57 +248,74 @@ async fn run_room(
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 tracing::debug!(app = key.0, room = %key.1, "gave up waiting for a missing room event");
-                pacer.add(&local, reorder.expire(), Instant::now());
+                pacer.hold(reorder.expire());
+                pacer.settle(&local, Instant::now());
                 continue;
             }
         };
-        let Some(payload) = payload else { break };
-        let Some(ev) = decode_envelope(&payload) else {
-            tracing::warn!(app = key.0, room = %key.1, "undecodable room event skipped");
-            continue;
-        };
-        if ev.effect.is_some() {
-            // Effects act on membership: deliver what came before them first.
-            pacer.flush(&local, Instant::now());
-        }
-        match ev.effect {
-            None => {
-                let now = Instant::now();
-                pacer.add(&local, reorder.push(ev.seq, ev.client_json, now), now);
-            }
-            Some(Effect::Kick(kick)) => {
-                // Bans are the only kick the room service issues today.
-                let reason = KickReason::Banned;
-                let kicked: Vec<Arc<Conn>> = {
-                    let mut members = local.members.write();
-                    let ids: Vec<ConnId> = members
-                        .values()
-                        .filter(|c| {
-                            let s = c.session.lock();
-                            kick.user_ids.iter().any(|u| u == s.member_id())
-                        })
-                        .map(|c| c.id)
-                        .collect();
-                    ids.iter().filter_map(|id| members.remove(id)).collect()
+        let Some(mut payload) = payload else { break };
+        // Everything already waiting joins this round: events that queued up
+        // while the previous delivery was being written go out together,
+        // one write per member, instead of one write per event.
+        let mut taken = 1;
+        loop {
+            'one: {
+                let Some(ev) = decode_envelope(&payload) else {
+                    tracing::warn!(app = key.0, room = %key.1, "undecodable room event skipped");
+                    break 'one;
                 };
-                local.membership_changed();
-                for c in &kicked {
-                    c.out.push(Out::Frame(kicked_push(Some(&key.1), reason.as_str())));
-                    evictor.evicted(c, key.0, &key.1, reason);
+                if ev.effect.is_some() {
+                    // Effects act on membership: deliver what came before them first.
+                    pacer.flush(&local, Instant::now());
                 }
-                if rooms.remove_if_empty(&key, &local) {
-                    return;
+                match ev.effect {
+                    None => pacer.hold(reorder.push(ev.seq, ev.client_json, Instant::now())),
+                    Some(Effect::Kick(kick)) => {
+                        // Bans are the only kick the room service issues today.
+                        let reason = KickReason::Banned;
+                        let kicked: Vec<Arc<Conn>> = {
+                            let mut members = local.members.write();
+                            let ids: Vec<ConnId> = members
+                                .values()
+                                .filter(|c| {
+                                    let s = c.session.lock();
+                                    kick.user_ids.iter().any(|u| u == s.member_id())
+                                })
+                                .map(|c| c.id)
+                                .collect();
+                            ids.iter().filter_map(|id| members.remove(id)).collect()
+                        };
+                        local.membership_changed();
+                        for c in &kicked {
+                            c.out.push(Out::Frame(kicked_push(Some(&key.1), reason.as_str())));
+                            evictor.evicted(c, key.0, &key.1, reason);
+                        }
+                        if rooms.remove_if_empty(&key, &local) {
+                            return;
+                        }
+                    }
+                    Some(Effect::Dismissed(_)) => {
+                        for c in rooms.take_all(&key, &local) {
+                            c.out
+                                .push(Out::Frame(kicked_push(Some(&key.1), KickReason::Dismissed.as_str())));
+                            evictor.evicted(&c, key.0, &key.1, KickReason::Dismissed);
+                        }
+                        return;
+                    }
                 }
             }
-            Some(Effect::Dismissed(_)) => {
-                for c in rooms.take_all(&key, &local) {
-                    c.out
-                        .push(Out::Frame(kicked_push(Some(&key.1), KickReason::Dismissed.as_str())));
-                    evictor.evicted(&c, key.0, &key.1, KickReason::Dismissed);
+            if taken >= ROUND_MAX {
+                break;
+            }
+            match sub.ready() {
+                Some(p) => {
+                    payload = p;
+                    taken += 1;
                 }
-                return;
+                None => break,
             }
         }
+        pacer.settle(&local, Instant::now());
     }
     // The bus closed the subscription (it is shutting down): members could
     // no longer be served here, so send them elsewhere rather than go silent.
