@@ -66,6 +66,7 @@ pub struct LocalRooms {
     shards: Vec<Mutex<HashMap<RoomKey, Arc<LocalRoom>>>>,
     reorder_window: Duration,
     batch_window: Duration,
+    batch_full_members: usize,
     batch_max: usize,
 }
 
@@ -76,11 +77,12 @@ pub trait Evictor: Send + Sync + 'static {
 }
 
 impl LocalRooms {
-    pub fn new(reorder_window: Duration, batch_window: Duration, batch_max: usize) -> Self {
+    pub fn new(reorder_window: Duration, batch_window: Duration, batch_full_members: usize, batch_max: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             reorder_window,
             batch_window,
+            batch_full_members: batch_full_members.max(1),
             batch_max: batch_max.max(1),
         }
     }
@@ -182,7 +184,15 @@ impl LocalRooms {
 /// (its last delivery less than `window` ago) gathers events until `window`
 /// has passed and delivers them together, so each member gets one write
 /// carrying several events instead of one write per event.
+///
+/// The window scales with the room's local audience: the full window from
+/// `full_members` members up, proportionally less below. A round costs about
+/// one socket write per member, so this caps what one busy room can cost
+/// (a share of a core, whatever its size) while small rooms, whose rounds
+/// are cheap, are not held back.
 struct Pacer {
+    full_window: Duration,
+    full_members: usize,
     window: Duration,
     max_held: usize,
     last_flush: Option<Instant>,
@@ -190,6 +200,14 @@ struct Pacer {
 }
 
 impl Pacer {
+    fn window_for(&self, members: usize) -> Duration {
+        if members >= self.full_members {
+            self.full_window
+        } else {
+            self.full_window.mul_f64(members as f64 / self.full_members as f64)
+        }
+    }
+
     fn due(&self) -> Option<Instant> {
         match (self.held.is_empty(), self.last_flush) {
             (false, Some(t)) => Some(t + self.window),
@@ -212,7 +230,8 @@ impl Pacer {
 
     fn flush(&mut self, local: &LocalRoom, now: Instant) {
         if !self.held.is_empty() {
-            deliver(local, std::mem::take(&mut self.held), self.max_held);
+            let members = deliver(local, std::mem::take(&mut self.held), self.max_held);
+            self.window = self.window_for(members);
             self.last_flush = Some(now);
         }
     }
@@ -232,7 +251,9 @@ async fn run_room(
 ) {
     let mut reorder = Reorder::new(reorder_window, 4096);
     let mut pacer = Pacer {
-        window: rooms.batch_window,
+        full_window: rooms.batch_window,
+        full_members: rooms.batch_full_members,
+        window: Duration::ZERO,
         max_held: rooms.batch_max,
         last_flush: None,
         held: Vec::new(),
@@ -327,10 +348,10 @@ async fn run_room(
 }
 
 /// Frames the events once (at most `max_per_frame` per `messages` push) and
-/// hands the same bytes to every member.
-fn deliver(local: &LocalRoom, events: Vec<Bytes>, max_per_frame: usize) {
+/// hands the same bytes to every member. Returns the number of members.
+fn deliver(local: &LocalRoom, events: Vec<Bytes>, max_per_frame: usize) -> usize {
     if events.is_empty() {
-        return;
+        return 0;
     }
     let started = std::time::Instant::now();
     let members = local.snapshot();
@@ -350,4 +371,27 @@ fn deliver(local: &LocalRoom, events: Vec<Bytes>, max_per_frame: usize) {
     }
     metrics::counter!(m::MESSAGES_DELIVERED).increment(delivered);
     metrics::histogram!(m::FANOUT_SECONDS).record(started.elapsed().as_secs_f64());
+    members.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacing_window_scales_with_the_local_audience() {
+        let p = Pacer {
+            full_window: Duration::from_millis(100),
+            full_members: 10_000,
+            window: Duration::ZERO,
+            max_held: 64,
+            last_flush: None,
+            held: Vec::new(),
+        };
+        assert_eq!(p.window_for(0), Duration::ZERO);
+        assert_eq!(p.window_for(100), Duration::from_millis(1));
+        assert_eq!(p.window_for(5_000), Duration::from_millis(50));
+        assert_eq!(p.window_for(10_000), Duration::from_millis(100));
+        assert_eq!(p.window_for(19_500), Duration::from_millis(100));
+    }
 }

@@ -101,6 +101,7 @@ impl Gateway {
         let local = Arc::new(LocalRooms::new(
             Duration::from_millis(opts.reorder_window_ms),
             Duration::from_millis(opts.fanout_batch_ms),
+            opts.fanout_batch_full_members,
             opts.max_messages_per_frame,
         ));
         Ok(Self {

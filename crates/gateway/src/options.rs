@@ -36,6 +36,9 @@ pub struct GatewayOptions {
     /// up to this long and delivers them in one write per member; an idle
     /// room is delivered to at once. 0 delivers every event at once.
     pub fanout_batch_ms: u64,
+    /// Rooms with at least this many members on the gateway get the full
+    /// `fanout_batch_ms` window; smaller ones a proportionally shorter one.
+    pub fanout_batch_full_members: usize,
     /// How long a room event after a sequence gap waits for the gap to fill
     /// (cluster mode; moderators may publish slightly out of order).
     pub reorder_window_ms: u64,
@@ -59,7 +62,8 @@ impl Default for GatewayOptions {
             user_send_rate: RateOptions::default(),
             drain_grace_ms: 10_000,
             reorder_window_ms: 500,
-            fanout_batch_ms: 50,
+            fanout_batch_ms: 100,
+            fanout_batch_full_members: 10_000,
         }
     }
 }
@@ -74,6 +78,7 @@ impl GatewayOptions {
             ("max_connections", self.max_connections),
             ("max_connections_per_user", self.max_connections_per_user),
             ("max_rooms_per_connection", self.max_rooms_per_connection),
+            ("fanout_batch_full_members", self.fanout_batch_full_members),
         ];
         for (name, v) in positive {
             if v == 0 {
