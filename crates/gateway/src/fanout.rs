@@ -191,6 +191,7 @@ impl LocalRooms {
 /// (a share of a core, whatever its size) while small rooms, whose rounds
 /// are cheap, are not held back.
 struct Pacer {
+    room: String,
     full_window: Duration,
     full_members: usize,
     window: Duration,
@@ -230,7 +231,7 @@ impl Pacer {
 
     fn flush(&mut self, local: &LocalRoom, now: Instant) {
         if !self.held.is_empty() {
-            let members = deliver(local, std::mem::take(&mut self.held), self.max_held);
+            let members = deliver(local, &self.room, std::mem::take(&mut self.held), self.max_held);
             self.window = self.window_for(members);
             self.last_flush = Some(now);
         }
@@ -251,6 +252,7 @@ async fn run_room(
 ) {
     let mut reorder = Reorder::new(reorder_window, 4096);
     let mut pacer = Pacer {
+        room: key.1.clone(),
         full_window: rooms.batch_window,
         full_members: rooms.batch_full_members,
         window: Duration::ZERO,
@@ -349,18 +351,26 @@ async fn run_room(
 
 /// Frames the events once (at most `max_per_frame` per `messages` push) and
 /// hands the same bytes to every member. Returns the number of members.
-fn deliver(local: &LocalRoom, events: Vec<Bytes>, max_per_frame: usize) -> usize {
+fn deliver(local: &LocalRoom, room: &str, events: Vec<Bytes>, max_per_frame: usize) -> usize {
     if events.is_empty() {
         return 0;
     }
     let started = std::time::Instant::now();
     let members = local.snapshot();
+    let frames: Vec<(Bytes, u64)> = events
+        .chunks(max_per_frame)
+        .map(|chunk| (crate::ws::frame::messages(chunk), chunk.len() as u64))
+        .collect();
     let mut delivered = 0u64;
-    for chunk in events.chunks(max_per_frame) {
-        let wire = crate::ws::frame::messages(chunk);
-        for c in members.iter() {
+    for c in members.iter() {
+        // The snapshot may predate a quit: a member whose quit was already
+        // answered gets nothing more from the room.
+        if !c.session.lock().rooms.contains(room) {
+            continue;
+        }
+        for (wire, events) in &frames {
             match c.out.push(Out::Wire(wire.clone())) {
-                Pushed::Written | Pushed::Queued => delivered += chunk.len() as u64,
+                Pushed::Written | Pushed::Queued => delivered += events,
                 Pushed::Overflow => {
                     metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
                     metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
@@ -381,6 +391,7 @@ mod tests {
     #[test]
     fn pacing_window_scales_with_the_local_audience() {
         let p = Pacer {
+            room: "r".into(),
             full_window: Duration::from_millis(100),
             full_members: 10_000,
             window: Duration::ZERO,

@@ -42,8 +42,35 @@ enum Wrote {
     Dead,
 }
 
+/// Ends a connection's bookkeeping (connection count, rooms, presence) even
+/// when its task panics, so a crashed session cannot hold a slot forever.
+struct CloseOnDrop {
+    gw: Gateway,
+    conn: Arc<Conn>,
+    armed: bool,
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        self.conn.out.shut();
+        tracing::error!(conn = self.conn.id, "connection task ended abnormally; cleaning up");
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (gw, conn) = (self.gw.clone(), self.conn.clone());
+            rt.spawn(async move { gw.close_conn(&conn).await });
+        }
+    }
+}
+
 pub(crate) async fn run(gw: Gateway, upgraded: Upgraded, query_app: Option<AppId>) {
     let conn = gw.open_conn(query_app);
+    let mut cleanup = CloseOnDrop {
+        gw: gw.clone(),
+        conn: conn.clone(),
+        armed: true,
+    };
     let opts = gw.options().clone();
     let (read_half, write_half) = tokio::io::split(TokioIo::new(upgraded));
     conn.out.attach(Box::pin(write_half));
@@ -70,7 +97,8 @@ pub(crate) async fn run(gw: Gateway, upgraded: Upgraded, query_app: Option<AppId
                 conn.last_seen_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
                 match msg {
                     Err(e) => break e.close(),
-                    Ok(Incoming::Close(code)) => break Some((echo_close_code(code), "")),
+                    // The reader has checked the code: echo it (RFC 6455 §5.5.1).
+                    Ok(Incoming::Close(code)) => break Some((code.unwrap_or(1000), "")),
                     Ok(Incoming::Text(text)) => {
                         let reply = handle_text(&gw, &conn, &text).await;
                         conn.out.push(Out::Frame(reply));
@@ -92,13 +120,7 @@ pub(crate) async fn run(gw: Gateway, upgraded: Upgraded, query_app: Option<AppId
     }
     conn.out.shut();
     gw.close_conn(&conn).await;
-}
-
-/// The code to answer a client's close with: its own, when it is one a
-/// peer may send (RFC 6455 §7.4), otherwise 1000.
-fn echo_close_code(code: Option<u16>) -> u16 {
-    code.filter(|c| matches!(c, 1000..=1003 | 1007..=1014 | 3000..=4999))
-        .unwrap_or(1000)
+    cleanup.armed = false;
 }
 
 /// Writes whatever is queued until the queue stays empty.

@@ -126,8 +126,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if control && (!fin || len > 125) {
                 return Err(ReadError::Protocol("invalid control frame"));
             }
+            if len >> 63 != 0 {
+                return Err(ReadError::Protocol("frame length has its top bit set"));
+            }
             let so_far = self.fragments.as_ref().map_or(0, |(_, p)| p.len()) as u64;
-            if !control && so_far + len > self.max_message as u64 {
+            // No addition: a huge length must not wrap around the check.
+            if !control && len > (self.max_message as u64).saturating_sub(so_far) {
                 return Err(ReadError::TooBig);
             }
             let len = len as usize;
@@ -146,10 +150,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             match opcode {
                 OP_PING => return Ok(Some(Incoming::Ping(Bytes::copy_from_slice(payload)))),
                 OP_PONG => return Ok(Some(Incoming::Pong)),
-                OP_CLOSE => {
-                    let code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
-                    return Ok(Some(Incoming::Close(code)));
-                }
+                OP_CLOSE => return close_frame(payload).map(Some),
                 OP_TEXT | OP_BINARY => {
                     if self.fragments.is_some() {
                         return Err(ReadError::Protocol("new message inside a fragmented one"));
@@ -171,6 +172,25 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
                 _ => return Err(ReadError::Protocol("unknown opcode")),
             }
+        }
+    }
+}
+
+/// A close frame's payload: empty, or a code a peer may send (RFC 6455
+/// §7.4) and a UTF-8 reason.
+fn close_frame(payload: &[u8]) -> Result<Incoming, ReadError> {
+    match payload {
+        [] => Ok(Incoming::Close(None)),
+        [_] => Err(ReadError::Protocol("close frame with a 1-byte payload")),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            if !matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999) {
+                return Err(ReadError::Protocol("invalid close code"));
+            }
+            if std::str::from_utf8(reason).is_err() {
+                return Err(ReadError::BadUtf8);
+            }
+            Ok(Incoming::Close(Some(code)))
         }
     }
 }
@@ -283,6 +303,53 @@ mod tests {
         assert_eq!(
             read_all(nested, 16, 1024).await[0],
             Err(ReadError::Protocol("new message inside a fragmented one"))
+        );
+    }
+
+    #[tokio::test]
+    async fn huge_lengths_cannot_wrap_the_size_check() {
+        // A 1-byte fragment, then a continuation claiming 2^64 - 1 bytes.
+        let mut bytes = masked(false, OP_TEXT, b"a");
+        bytes.extend([0x80, 0x80 | 127]);
+        bytes.extend(u64::MAX.to_be_bytes());
+        bytes.extend([1, 2, 3, 4]);
+        assert_eq!(
+            read_all(bytes, 16, 1024).await[0],
+            Err(ReadError::Protocol("frame length has its top bit set"))
+        );
+        let mut bytes = masked(false, OP_TEXT, b"a");
+        bytes.extend([0x80, 0x80 | 127]);
+        bytes.extend((u64::MAX >> 1).to_be_bytes());
+        bytes.extend([1, 2, 3, 4]);
+        assert_eq!(read_all(bytes, 16, 1024).await[0], Err(ReadError::TooBig));
+    }
+
+    #[tokio::test]
+    async fn close_frames_are_checked() {
+        assert_eq!(
+            read_all(masked(true, OP_CLOSE, b""), 16, 64).await[0],
+            Ok(Incoming::Close(None))
+        );
+        let ok = [&4000u16.to_be_bytes()[..], b"bye"].concat();
+        assert_eq!(
+            read_all(masked(true, OP_CLOSE, &ok), 16, 64).await[0],
+            Ok(Incoming::Close(Some(4000)))
+        );
+        assert_eq!(
+            read_all(masked(true, OP_CLOSE, &[3]), 16, 64).await[0],
+            Err(ReadError::Protocol("close frame with a 1-byte payload"))
+        );
+        for code in [999u16, 1005, 1006, 1015, 2000, 5000] {
+            assert_eq!(
+                read_all(masked(true, OP_CLOSE, &code.to_be_bytes()), 16, 64).await[0],
+                Err(ReadError::Protocol("invalid close code")),
+                "code {code}"
+            );
+        }
+        let bad_reason = [&1000u16.to_be_bytes()[..], &[0xff]].concat();
+        assert_eq!(
+            read_all(masked(true, OP_CLOSE, &bad_reason), 16, 64).await[0],
+            Err(ReadError::BadUtf8)
         );
     }
 
