@@ -15,6 +15,7 @@ use roomcast_core::wire::decode_envelope;
 use roomcast_proto::v1::room_event::Effect;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -26,6 +27,9 @@ pub struct LocalRoom {
     /// delivery walks it without holding the membership lock, so joins and
     /// leaves never wait for a room's writes.
     listing: Mutex<Option<Arc<[Arc<Conn>]>>>,
+    /// Bumped by every membership change, so a round can tell cheaply
+    /// whether its snapshot may hold someone who has left since.
+    generation: AtomicU64,
     task: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
@@ -34,6 +38,7 @@ impl LocalRoom {
         Self {
             members: RwLock::new(HashMap::from([(first.id, first.clone())])),
             listing: Mutex::new(None),
+            generation: AtomicU64::new(0),
             task: Mutex::new(None),
         }
     }
@@ -46,6 +51,7 @@ impl LocalRoom {
     /// Called after (never while) changing `members`: `snapshot` takes the
     /// two locks in the other order.
     fn membership_changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         *self.listing.lock() = None;
     }
 
@@ -356,6 +362,7 @@ fn deliver(local: &LocalRoom, room: &str, events: Vec<Bytes>, max_per_frame: usi
         return 0;
     }
     let started = std::time::Instant::now();
+    let generation = local.generation.load(Ordering::Acquire);
     let members = local.snapshot();
     let frames: Vec<(Bytes, u64)> = events
         .chunks(max_per_frame)
@@ -363,9 +370,10 @@ fn deliver(local: &LocalRoom, room: &str, events: Vec<Bytes>, max_per_frame: usi
         .collect();
     let mut delivered = 0u64;
     for c in members.iter() {
-        // The snapshot may predate a quit: a member whose quit was already
-        // answered gets nothing more from the room.
-        if !c.session.lock().rooms.contains(room) {
+        // The snapshot may predate a quit: once membership has changed during
+        // this round, a member whose quit was already answered gets nothing
+        // more from the room.
+        if local.generation.load(Ordering::Acquire) != generation && !c.session.lock().rooms.contains(room) {
             continue;
         }
         for (wire, events) in &frames {
