@@ -51,18 +51,24 @@ impl LocalRoom {
     /// Called after (never while) changing `members`: `snapshot` takes the
     /// two locks in the other order.
     fn membership_changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        *self.listing.lock() = None;
+        // Under the listing lock, so a snapshot and its generation always
+        // agree: a round holding a list from before this change sees the
+        // generation move on.
+        let mut listing = self.listing.lock();
+        *listing = None;
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
-    fn snapshot(&self) -> Arc<[Arc<Conn>]> {
+    /// The member list and the membership generation it belongs to.
+    fn snapshot(&self) -> (u64, Arc<[Arc<Conn>]>) {
         let mut listing = self.listing.lock();
+        let generation = self.generation.load(Ordering::Acquire);
         if let Some(l) = listing.as_ref() {
-            return l.clone();
+            return (generation, l.clone());
         }
         let l: Arc<[Arc<Conn>]> = self.members.read().values().cloned().collect();
         *listing = Some(l.clone());
-        l
+        (generation, l)
     }
 }
 
@@ -362,39 +368,119 @@ fn deliver(local: &LocalRoom, room: &str, events: Vec<Bytes>, max_per_frame: usi
         return 0;
     }
     let started = std::time::Instant::now();
-    let generation = local.generation.load(Ordering::Acquire);
-    let members = local.snapshot();
+    let (generation, members) = local.snapshot();
     let frames: Vec<(Bytes, u64)> = events
         .chunks(max_per_frame)
         .map(|chunk| (crate::ws::frame::messages(chunk), chunk.len() as u64))
         .collect();
-    let mut delivered = 0u64;
-    for c in members.iter() {
-        // The snapshot may predate a quit: once membership has changed during
-        // this round, a member whose quit was already answered gets nothing
-        // more from the room.
-        if local.generation.load(Ordering::Acquire) != generation && !c.session.lock().rooms.contains(room) {
-            continue;
-        }
-        for (wire, events) in &frames {
-            match c.out.push(Out::Wire(wire.clone())) {
-                Pushed::Written | Pushed::Queued => delivered += events,
-                Pushed::Overflow => {
-                    metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
-                    metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
-                }
-                Pushed::Closed => {}
-            }
-        }
-    }
+    let delivered = write_round(local, room, generation, &members, &frames);
     metrics::counter!(m::MESSAGES_DELIVERED).increment(delivered);
     metrics::histogram!(m::FANOUT_SECONDS).record(started.elapsed().as_secs_f64());
     members.len()
 }
 
+/// Hands the frames to every member of a snapshot taken at `generation`;
+/// returns the events delivered.
+fn write_round(local: &LocalRoom, room: &str, generation: u64, members: &[Arc<Conn>], frames: &[(Bytes, u64)]) -> u64 {
+    let mut delivered = 0;
+    for c in members {
+        if local.generation.load(Ordering::Acquire) == generation {
+            delivered += push_frames(c, frames);
+            continue;
+        }
+        // Membership changed during this round, so the list may hold someone
+        // who has quit since. Quit leaves the session's room set before it
+        // is answered; holding the session across the check and the pushes
+        // puts every push either before that or not at all.
+        let session = c.session.lock();
+        if session.rooms.contains(room) {
+            delivered += push_frames(c, frames);
+        }
+        drop(session);
+    }
+    delivered
+}
+
+/// Hands the round's frames to one member; returns the events delivered.
+fn push_frames(c: &Conn, frames: &[(Bytes, u64)]) -> u64 {
+    let mut delivered = 0;
+    for (wire, events) in frames {
+        match c.out.push(Out::Wire(wire.clone())) {
+            Pushed::Written | Pushed::Queued => delivered += events,
+            Pushed::Overflow => {
+                metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
+                metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
+            }
+            Pushed::Closed => {}
+        }
+    }
+    delivered
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn member(id: ConnId, room: &str) -> (Arc<Conn>, tokio::io::DuplexStream) {
+        let c = Conn::new(id, 1 << 20, format!("g{id}"));
+        c.session.lock().rooms.insert(room.to_string());
+        let (w, r) = tokio::io::duplex(1 << 16);
+        c.out.attach(Box::pin(w));
+        (c, r)
+    }
+
+    fn received(r: &mut tokio::io::DuplexStream) -> usize {
+        use tokio::io::AsyncRead;
+        let mut buf = [0u8; 4096];
+        let mut rb = tokio::io::ReadBuf::new(&mut buf);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::Pin::new(r).poll_read(&mut cx, &mut rb) {
+            std::task::Poll::Ready(Ok(())) => rb.filled().len(),
+            _ => 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_member_who_quit_during_a_round_gets_nothing_more() {
+        let (a, mut ra) = member(1, "r");
+        let (b, mut rb) = member(2, "r");
+        let local = LocalRoom::new(&a);
+        local.insert(&b);
+        let frames = frames_of_one();
+        // The round starts with both in its list; then `a` quits the way the
+        // session does: session first, then the member map, then the change
+        // is announced.
+        let (generation, members) = local.snapshot();
+        a.session.lock().rooms.remove("r");
+        local.members.write().remove(&a.id);
+        local.membership_changed();
+        assert_eq!(write_round(&local, "r", generation, &members, &frames), 1);
+        assert_eq!(received(&mut ra), 0);
+        assert!(received(&mut rb) > 0);
+    }
+
+    #[tokio::test]
+    async fn a_cached_list_still_holding_a_departed_member_is_checked() {
+        let (a, mut ra) = member(1, "r");
+        let (b, mut rb) = member(2, "r");
+        let local = LocalRoom::new(&a);
+        local.insert(&b);
+        let _ = local.snapshot();
+        // `a` has left the map, but the change is not announced yet: the round
+        // gets the cached list that still holds `a`.
+        a.session.lock().rooms.remove("r");
+        local.members.write().remove(&a.id);
+        let (generation, members) = local.snapshot();
+        assert_eq!(members.len(), 2);
+        local.membership_changed();
+        assert_eq!(write_round(&local, "r", generation, &members, &frames_of_one()), 1);
+        assert_eq!(received(&mut ra), 0);
+        assert!(received(&mut rb) > 0);
+    }
+
+    fn frames_of_one() -> [(Bytes, u64); 1] {
+        [(crate::ws::frame::messages(&[Bytes::from_static(b"{}")]), 1)]
+    }
 
     #[test]
     fn pacing_window_scales_with_the_local_audience() {

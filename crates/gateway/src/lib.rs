@@ -289,8 +289,12 @@ impl Gateway {
             (s.app, s.member_id().to_string(), rooms)
         };
         let Some(app) = app else { return };
+        // Local delivery stops for every room before the first await, so an
+        // interrupted leave cannot leave the connection in a room's list.
+        for room in &rooms {
+            self.inner.local.remove(app, room, conn.id);
+        }
         for room in rooms {
-            self.inner.local.remove(app, &room, conn.id);
             if let Err(e) = self.inner.rooms.leave(app, &room, &member, conn.id, announce).await {
                 tracing::warn!(app, room = %room, error = %e, "presence leave failed");
             }

@@ -135,7 +135,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 return Err(ReadError::TooBig);
             }
             let len = len as usize;
-            if avail.len() < at + 4 + len {
+            // `at` ≤ 10 ≤ `avail.len()` here and `len` < 2^63: no overflow.
+            if avail.len() - at < len + 4 {
                 return Ok(None);
             }
             let mask: [u8; 4] = avail[at..at + 4].try_into().unwrap_or([0; 4]);
