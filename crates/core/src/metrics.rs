@@ -9,6 +9,7 @@ pub const MESSAGES_REJECTED: &str = "roomcast_messages_rejected_total";
 pub const MESSAGES_DROPPED: &str = "roomcast_messages_dropped_total";
 pub const MODERATION_HITS: &str = "roomcast_moderation_hits_total";
 pub const FANOUT_SECONDS: &str = "roomcast_fanout_seconds";
+pub const FANOUT_WRITES: &str = "roomcast_fanout_writes_total";
 pub const BUS_DROPPED: &str = "roomcast_bus_dropped_total";
 pub const SLOW_DISCONNECTS: &str = "roomcast_slow_consumer_disconnects_total";
 pub const PUBLISHED: &str = "roomcast_room_events_published_total";
@@ -21,7 +22,10 @@ pub fn describe() {
     describe_counter!(CONNECTIONS_TOTAL, "client WebSocket connections accepted");
     describe_gauge!(ROOMS_LOCAL, "rooms with at least one member on this gateway");
     describe_counter!(MESSAGES_IN, "user messages received for sending");
-    describe_counter!(MESSAGES_DELIVERED, "room events written to member queues, per member");
+    describe_counter!(
+        MESSAGES_DELIVERED,
+        "room events handed to member connections (written or queued), per member"
+    );
     describe_counter!(MESSAGES_REJECTED, "messages rejected before publication, by reason");
     describe_counter!(
         MESSAGES_DROPPED,
@@ -31,7 +35,11 @@ pub fn describe() {
     describe_histogram!(
         FANOUT_SECONDS,
         Unit::Seconds,
-        "time to fan one room event out to the local members"
+        "time to hand one delivery round (the events gathered) to the local members"
+    );
+    describe_counter!(
+        FANOUT_WRITES,
+        "room push frames handed to members, by path (direct: into the socket; queued: behind earlier data)"
     );
     describe_counter!(BUS_DROPPED, "bus payloads dropped because a subscriber queue was full");
     describe_counter!(

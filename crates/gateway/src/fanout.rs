@@ -373,19 +373,38 @@ fn deliver(local: &LocalRoom, room: &str, events: Vec<Bytes>, max_per_frame: usi
         .chunks(max_per_frame)
         .map(|chunk| (crate::ws::frame::messages(chunk), chunk.len() as u64))
         .collect();
-    let delivered = write_round(local, room, generation, &members, &frames);
-    metrics::counter!(m::MESSAGES_DELIVERED).increment(delivered);
+    let round = write_round(local, room, generation, &members, &frames);
+    // Counted once per round, not per member: the loop above is the hot path.
+    metrics::counter!(m::MESSAGES_DELIVERED).increment(round.events);
+    metrics::counter!(m::FANOUT_WRITES, "path" => "direct").increment(round.direct);
+    metrics::counter!(m::FANOUT_WRITES, "path" => "queued").increment(round.queued);
     metrics::histogram!(m::FANOUT_SECONDS).record(started.elapsed().as_secs_f64());
     members.len()
 }
 
-/// Hands the frames to every member of a snapshot taken at `generation`;
-/// returns the events delivered.
-fn write_round(local: &LocalRoom, room: &str, generation: u64, members: &[Arc<Conn>], frames: &[(Bytes, u64)]) -> u64 {
-    let mut delivered = 0;
+/// What one round handed to the members.
+#[derive(Debug, Default, PartialEq)]
+struct Round {
+    /// Events delivered, counted per member.
+    events: u64,
+    /// Frames that went straight into a member's socket.
+    direct: u64,
+    /// Frames queued behind earlier data (the member's socket was full).
+    queued: u64,
+}
+
+/// Hands the frames to every member of a snapshot taken at `generation`.
+fn write_round(
+    local: &LocalRoom,
+    room: &str,
+    generation: u64,
+    members: &[Arc<Conn>],
+    frames: &[(Bytes, u64)],
+) -> Round {
+    let mut round = Round::default();
     for c in members {
         if local.generation.load(Ordering::Acquire) == generation {
-            delivered += push_frames(c, frames);
+            push_frames(c, frames, &mut round);
             continue;
         }
         // Membership changed during this round, so the list may hold someone
@@ -394,19 +413,25 @@ fn write_round(local: &LocalRoom, room: &str, generation: u64, members: &[Arc<Co
         // puts every push either before that or not at all.
         let session = c.session.lock();
         if session.rooms.contains(room) {
-            delivered += push_frames(c, frames);
+            push_frames(c, frames, &mut round);
         }
         drop(session);
     }
-    delivered
+    round
 }
 
-/// Hands the round's frames to one member; returns the events delivered.
-fn push_frames(c: &Conn, frames: &[(Bytes, u64)]) -> u64 {
-    let mut delivered = 0;
+/// Hands the round's frames to one member.
+fn push_frames(c: &Conn, frames: &[(Bytes, u64)], round: &mut Round) {
     for (wire, events) in frames {
         match c.out.push(Out::Wire(wire.clone())) {
-            Pushed::Written | Pushed::Queued => delivered += events,
+            Pushed::Written => {
+                round.events += events;
+                round.direct += 1;
+            }
+            Pushed::Queued => {
+                round.events += events;
+                round.queued += 1;
+            }
             Pushed::Overflow => {
                 metrics::counter!(m::SLOW_DISCONNECTS).increment(1);
                 metrics::counter!(m::MESSAGES_DROPPED, "reason" => "slow_consumer").increment(1);
@@ -414,7 +439,6 @@ fn push_frames(c: &Conn, frames: &[(Bytes, u64)]) -> u64 {
             Pushed::Closed => {}
         }
     }
-    delivered
 }
 
 #[cfg(test)]
@@ -454,7 +478,7 @@ mod tests {
         a.session.lock().rooms.remove("r");
         local.members.write().remove(&a.id);
         local.membership_changed();
-        assert_eq!(write_round(&local, "r", generation, &members, &frames), 1);
+        assert_eq!(write_round(&local, "r", generation, &members, &frames).events, 1);
         assert_eq!(received(&mut ra), 0);
         assert!(received(&mut rb) > 0);
     }
@@ -473,7 +497,15 @@ mod tests {
         let (generation, members) = local.snapshot();
         assert_eq!(members.len(), 2);
         local.membership_changed();
-        assert_eq!(write_round(&local, "r", generation, &members, &frames_of_one()), 1);
+        let round = write_round(&local, "r", generation, &members, &frames_of_one());
+        assert_eq!(
+            round,
+            Round {
+                events: 1,
+                direct: 1,
+                queued: 0
+            }
+        );
         assert_eq!(received(&mut ra), 0);
         assert!(received(&mut rb) > 0);
     }

@@ -637,6 +637,8 @@ async fn http_ops_endpoints() {
         "roomcast_connections_total",
         "roomcast_messages_in_total",
         "roomcast_room_events_published_total",
+        "roomcast_messages_delivered_total",
+        "roomcast_fanout_writes_total{path=\"direct\"}",
     ] {
         assert!(body.contains(name), "{name} missing from /metrics:\n{body}");
     }
