@@ -8,7 +8,6 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use tokio::sync::mpsc;
@@ -55,15 +54,8 @@ impl Subscription {
     /// A payload that is already waiting, without waiting for one. `None`
     /// when nothing is waiting (a closed subscription is reported by `next`).
     pub fn ready(&mut self) -> Option<Bytes> {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         // `next` is cancel-safe, so a poll that finds nothing can be dropped.
-        // Unconstrained: a spent cooperative budget would report "nothing
-        // waiting" while events are queued.
-        let next = tokio::task::unconstrained(self.inner.next());
-        match std::pin::pin!(next).as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(p) => p,
-            std::task::Poll::Pending => None,
-        }
+        crate::poll::now(self.inner.next()).flatten()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod lists;
 pub mod metrics;
 pub mod model;
+pub mod poll;
 pub mod presence;
 pub mod ratelimit;
 pub mod rooms;

@@ -12,10 +12,8 @@ use parking_lot::Mutex;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::UserProfile;
 use std::collections::{HashSet, VecDeque};
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use tokio::sync::Notify;
 
@@ -106,18 +104,10 @@ pub enum Turn {
     Failed,
 }
 
-/// Writes as much of `buf` as the socket takes without waiting.
+/// Writes as much of `buf` as the socket takes without waiting (outside
+/// tokio's budget: a round writes to thousands of sockets in one poll).
 fn write_now(w: &mut SocketWriter, buf: &[u8]) -> std::io::Result<usize> {
-    // Outside tokio's cooperative budget: a room's fan-out writes to
-    // thousands of sockets in one poll, and a spent budget would make every
-    // write after the first 128 report "not ready" and fall back to waking
-    // the member's task.
-    let write = tokio::task::unconstrained(std::future::poll_fn(|cx| w.as_mut().poll_write(cx, buf)));
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(write).poll(&mut cx) {
-        Poll::Ready(r) => r,
-        Poll::Pending => Ok(0),
-    }
+    roomcast_core::poll::now(std::future::poll_fn(|cx| w.as_mut().poll_write(cx, buf))).unwrap_or(Ok(0))
 }
 
 impl OutQueue {
