@@ -45,6 +45,8 @@ admin_token = "$token"
 [cluster]
 nats_url = "nats://127.0.0.1:$NATS_PORT"
 redis_url = "redis://127.0.0.1:$REDIS_PORT/0"
+# Gateways send their users' room-state changes to room control.
+control_url = "http://127.0.0.1:$GRPC_PORT"
 TOML
   echo "wrote $CONFIG"
 fi

@@ -1,28 +1,42 @@
-//! Compiles `proto/roomcast/v1/*.proto` with protox, so building needs no
-//! system `protoc`. The encoded descriptor set is kept for gRPC reflection.
+//! Compiles `proto/roomcast/v1/*.proto` (the public API) and
+//! `proto/roomcast/internal/v1/*.proto` (bus and cluster messages) with
+//! protox, so building needs no system `protoc`. Only the public files'
+//! descriptor set is kept for gRPC reflection: internal messages are not
+//! advertised.
 
 use std::path::PathBuf;
 
+const PUBLIC: &[&str] = &[
+    "roomcast/v1/common.proto",
+    "roomcast/v1/admin.proto",
+    "roomcast/v1/moderation.proto",
+];
+
+const INTERNAL: &[&str] = &[
+    "roomcast/internal/v1/bus.proto",
+    "roomcast/internal/v1/error.proto",
+    "roomcast/internal/v1/submit.proto",
+    "roomcast/internal/v1/control.proto",
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files = [
-        "roomcast/v1/common.proto",
-        "roomcast/v1/admin.proto",
-        "roomcast/v1/bus.proto",
-        "roomcast/v1/cluster.proto",
-        "roomcast/v1/moderation.proto",
-    ];
-    for f in &files {
+    for f in PUBLIC.iter().chain(INTERNAL) {
         println!("cargo:rerun-if-changed={}", root.join(f).display());
     }
-    let fds = protox::compile(files, [&root])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(out.join("roomcast_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
+    let public = protox::compile(PUBLIC, [&root])?;
+    std::fs::write(
+        out.join("roomcast_descriptor.bin"),
+        prost::Message::encode_to_vec(&public),
+    )?;
+    let all = protox::compile(PUBLIC.iter().chain(INTERNAL), [&root])?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
         // Bus payloads are shared across members without copying.
-        .bytes(".roomcast.v1.RoomEvent")
-        .compile_fds(fds)?;
+        .bytes(".roomcast.internal.v1.RoomEvent")
+        .bytes(".roomcast.internal.v1.SubmitRequest.msg_body_json")
+        .compile_fds(all)?;
     Ok(())
 }

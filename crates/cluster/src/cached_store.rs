@@ -9,20 +9,17 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use prost::Message as _;
 use roomcast_core::Result;
-use roomcast_core::bus::Bus;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{BanEntry, MuteEntry, Room, RoomPatch, UserProfile};
-use roomcast_core::store::RoomStore;
-use roomcast_proto::v1::ControlEvent;
+use roomcast_core::ports::bus::Bus;
+use roomcast_core::ports::store::RoomStore;
+use roomcast_core::subject;
+use roomcast_proto::internal::v1::ControlEvent;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-
-pub fn control_subject(app: AppId) -> String {
-    format!("roomcast.{app}.control")
-}
 
 struct Cache<K, V> {
     map: Mutex<HashMap<K, (V, Instant)>>,
@@ -112,7 +109,7 @@ impl CachedStore {
         };
         if let Err(e) = self
             .bus
-            .publish(&control_subject(app), Bytes::from(ev.encode_to_vec()))
+            .publish(&subject::control(app), Bytes::from(ev.encode_to_vec()))
             .await
         {
             // The TTL still bounds staleness elsewhere.
@@ -124,7 +121,7 @@ impl CachedStore {
     pub async fn run_invalidation(self: Arc<Self>, apps: Vec<AppId>, shutdown: CancellationToken) -> Result<()> {
         let mut tasks = Vec::new();
         for app in apps {
-            let mut sub = self.bus.subscribe(&control_subject(app)).await?;
+            let mut sub = self.bus.subscribe(&subject::control(app)).await?;
             let this = self.clone();
             let stop = shutdown.clone();
             tasks.push(tokio::spawn(async move {
@@ -168,6 +165,13 @@ impl RoomStore for CachedStore {
         let v = self.inner.room(app, id).await?;
         self.rooms.put(generation, key, v.clone());
         Ok(v)
+    }
+
+    /// From the room cache: the hot path checks this before every
+    /// publication. A dismissal drops the entry everywhere within
+    /// milliseconds; the sequencer's own check closes that window.
+    async fn exists(&self, app: AppId, id: &str) -> Result<bool> {
+        Ok(self.room(app, id).await?.is_some())
     }
 
     async fn rooms_after(&self, app: AppId, after: Option<&str>, limit: usize) -> Result<Vec<Room>> {

@@ -1,5 +1,6 @@
-//! Cluster mode: the NATS bus, Redis-backed room state, presence, sequencing
-//! and idempotency, the moderator pool, and gateway liveness.
+//! Cluster mode's adapters: the NATS bus and Redis-backed room state,
+//! presence, sequencing, idempotency and moderation lists, plus gateway
+//! liveness (heartbeat and reaper) in Redis.
 
 mod cached_store;
 mod error;
@@ -12,9 +13,8 @@ mod redis_presence;
 mod redis_sequencer;
 mod redis_store;
 mod registry;
-mod submit;
 
-pub use cached_store::{CachedStore, control_subject};
+pub use cached_store::CachedStore;
 pub use error::ClusterError;
 pub use nats_bus::{NatsBus, connect as connect_nats};
 pub use options::ClusterOptions;
@@ -24,7 +24,6 @@ pub use redis_presence::RedisPresence;
 pub use redis_sequencer::RedisSequencer;
 pub use redis_store::RedisStore;
 pub use registry::{heartbeat, reap_once, reaper};
-pub use submit::{MODERATOR_QUEUE, Moderator, NatsSubmitter, submit_subject};
 
 /// A Redis connection that reconnects by itself.
 pub async fn connect_redis(url: &str) -> roomcast_core::Result<redis::aio::ConnectionManager> {

@@ -1,11 +1,16 @@
-//! The bus over NATS core pub/sub.
+//! The bus over NATS core pub/sub. Room events are encoded as the internal
+//! `RoomEvent` protobuf here and decoded here, once per gateway.
 
 use crate::options::ClusterOptions;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use roomcast_core::bus::{Bus, Subscription, SubscriptionSource};
+use roomcast_core::event::RoomEvent;
+use roomcast_core::ids::AppId;
+use roomcast_core::ports::bus::{Bus, Subscription, SubscriptionSource};
+use roomcast_core::subject;
 use roomcast_core::{CoreError, Result};
+use roomcast_proto::convert::{decode_room_event, encode_room_event};
 
 /// Connects with unlimited reconnects; subscriptions are restored by the
 /// client after a reconnect.
@@ -25,7 +30,7 @@ pub async fn connect(opts: &ClusterOptions, name: &str) -> Result<async_nats::Cl
         })
         .connect(urls)
         .await
-        .map_err(|e| CoreError::Bus(e.to_string()))
+        .map_err(|e| CoreError::Bus(format!("connecting to nats: {e}")))
 }
 
 #[derive(Clone)]
@@ -41,19 +46,59 @@ impl NatsBus {
     pub fn client(&self) -> &async_nats::Client {
         &self.client
     }
+
+    async fn subscribe_raw(&self, subject: String) -> Result<async_nats::Subscriber> {
+        let sub = self
+            .client
+            .subscribe(subject)
+            .await
+            .map_err(|e| CoreError::Bus(e.to_string()))?;
+        // Make sure the server has the subscription before the caller relies
+        // on it (a join is answered only once events will arrive).
+        self.client.flush().await.map_err(|e| CoreError::Bus(e.to_string()))?;
+        Ok(sub)
+    }
 }
 
-struct NatsSubscription(async_nats::Subscriber);
+struct SignalSubscription(async_nats::Subscriber);
 
 #[async_trait]
-impl SubscriptionSource for NatsSubscription {
+impl SubscriptionSource<Bytes> for SignalSubscription {
     async fn next(&mut self) -> Option<Bytes> {
         self.0.next().await.map(|m| m.payload)
     }
 }
 
+struct RoomSubscription(async_nats::Subscriber);
+
+#[async_trait]
+impl SubscriptionSource<RoomEvent> for RoomSubscription {
+    async fn next(&mut self) -> Option<RoomEvent> {
+        loop {
+            let msg = self.0.next().await?;
+            match decode_room_event(msg.payload) {
+                Ok(ev) => return Some(ev),
+                // Only Roomcast publishes here; a foreign payload is skipped.
+                Err(e) => tracing::warn!(subject = %msg.subject, error = %e, "undecodable room event skipped"),
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Bus for NatsBus {
+    async fn publish_event(&self, app: AppId, room: &str, event: RoomEvent) -> Result<()> {
+        self.client
+            .publish(subject::room(app, room), encode_room_event(room, &event))
+            .await
+            .map_err(|e| CoreError::Bus(e.to_string()))
+    }
+
+    async fn subscribe_room(&self, app: AppId, room: &str) -> Result<Subscription<RoomEvent>> {
+        let sub = self.subscribe_raw(subject::room(app, room)).await?;
+        Ok(Subscription::new(RoomSubscription(sub)))
+    }
+
     async fn publish(&self, subject: &str, payload: Bytes) -> Result<()> {
         self.client
             .publish(subject.to_string(), payload)
@@ -61,15 +106,8 @@ impl Bus for NatsBus {
             .map_err(|e| CoreError::Bus(e.to_string()))
     }
 
-    async fn subscribe(&self, subject: &str) -> Result<Subscription> {
-        let sub = self
-            .client
-            .subscribe(subject.to_string())
-            .await
-            .map_err(|e| CoreError::Bus(e.to_string()))?;
-        // Make sure the server has the subscription before the caller relies
-        // on it (a join is answered only once events will arrive).
-        self.client.flush().await.map_err(|e| CoreError::Bus(e.to_string()))?;
-        Ok(Subscription::new(NatsSubscription(sub)))
+    async fn subscribe(&self, subject: &str) -> Result<Subscription<Bytes>> {
+        let sub = self.subscribe_raw(subject.to_string()).await?;
+        Ok(Subscription::new(SignalSubscription(sub)))
     }
 }

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterOptions {
     /// NATS server URL(s), comma-separated.
@@ -21,6 +21,17 @@ pub struct ClusterOptions {
     pub gateway_ttl_ms: u64,
     /// Per-subscription NATS client buffer (messages).
     pub subscription_capacity: usize,
+    /// Where gateways reach room control's internal gRPC service (a
+    /// control replica, or a Service in front of several).
+    pub control_url: String,
+    /// How long a gateway waits for room control before answering a
+    /// retryable error.
+    pub control_timeout_ms: u64,
+    /// The shared secret cluster processes present to each other (at least
+    /// 16 bytes). Unset: derived from the apps' secrets, which every
+    /// process of a cluster shares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_token: Option<String>,
 }
 
 impl Default for ClusterOptions {
@@ -34,6 +45,9 @@ impl Default for ClusterOptions {
             moderator_concurrency: 256,
             gateway_ttl_ms: 3_000,
             subscription_capacity: 16_384,
+            control_url: "http://127.0.0.1:50051".into(),
+            control_timeout_ms: 5_000,
+            internal_token: None,
         }
     }
 }
@@ -50,10 +64,17 @@ impl ClusterOptions {
             ("submit_timeout_ms", self.submit_timeout_ms),
             ("cache_ttl_ms", self.cache_ttl_ms),
             ("gateway_ttl_ms", self.gateway_ttl_ms),
+            ("control_timeout_ms", self.control_timeout_ms),
         ] {
             if v == 0 {
                 return Err(format!("cluster.{name} must be positive"));
             }
+        }
+        if !self.control_url.starts_with("http://") && !self.control_url.starts_with("https://") {
+            return Err("cluster.control_url must be an http:// or https:// URL".into());
+        }
+        if self.internal_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("cluster.internal_token must be at least 16 bytes".into());
         }
         if self.cache_max_entries == 0 || self.moderator_concurrency == 0 || self.subscription_capacity == 0 {
             return Err(
@@ -61,5 +82,16 @@ impl ClusterOptions {
             );
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for ClusterOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterOptions")
+            .field("nats_url", &self.nats_url)
+            .field("redis_url", &self.redis_url)
+            .field("control_url", &self.control_url)
+            .field("internal_token", &self.internal_token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
     }
 }

@@ -6,8 +6,8 @@ use crate::keys;
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use roomcast_core::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use roomcast_core::limits::IDEMPOTENCY_WINDOW_MS;
+use roomcast_core::ports::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use roomcast_core::{CoreError, Result};
 use std::time::Duration;
 

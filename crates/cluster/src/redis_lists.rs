@@ -7,7 +7,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use roomcast_core::Result;
 use roomcast_core::ids::AppId;
-use roomcast_core::lists::{AUDIT_CAPACITY, ModerationStore};
+use roomcast_moderation::service::{AUDIT_CAPACITY, ModerationStore};
 use roomcast_moderation::{AuditRecord, WordList};
 use std::sync::LazyLock;
 

@@ -10,7 +10,7 @@ use redis::{AsyncCommands, Script};
 use roomcast_core::Result;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{OnlineMember, Page};
-use roomcast_core::presence::{ConnKey, MemberInfo, Presence, decode_cursor, encode_cursor};
+use roomcast_core::ports::presence::{ConnKey, MemberInfo, Presence, decode_cursor, encode_cursor};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 

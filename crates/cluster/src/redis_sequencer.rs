@@ -8,16 +8,20 @@ use async_trait::async_trait;
 use redis::Script;
 use redis::aio::ConnectionManager;
 use roomcast_core::Result;
-use roomcast_core::freq::{Admission, AdmitClass, FrequencyOptions, RoomSequencer};
+use roomcast_core::freq::FrequencyOptions;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::Priority;
+use roomcast_core::ports::sequencer::{Admission, AdmitClass, RoomSequencer};
 use std::sync::LazyLock;
 
-/// KEYS: seq counter, window hash. ARGV: exempt, priority index (0 = High),
-/// privileged, now_ms, room cap, sub-caps for Normal, Low, Lowest.
+/// KEYS: seq counter, window hash, room. ARGV: exempt, priority index (0 =
+/// High), privileged, now_ms, room cap, sub-caps for Normal, Low, Lowest.
+/// Returns the new seq, 0 when dropped, -1 when the room is gone (so a
+/// message screened while its room was dismissed is never sequenced).
 static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+        if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
         if ARGV[1] == '0' then
           local p = tonumber(ARGV[2])
           local privileged = ARGV[3] == '1'
@@ -89,9 +93,10 @@ impl RoomSequencer for RedisSequencer {
             AdmitClass::Exempt => (1, Priority::High, false),
             AdmitClass::Message { priority, privileged } => (0, priority, privileged),
         };
-        let seq: u64 = ADMIT
+        let seq: i64 = ADMIT
             .key(keys::seq(app, room))
             .key(keys::freq(app, room))
+            .key(keys::room(app, room))
             .arg(exempt)
             .arg(priority.index())
             .arg(u8::from(privileged))
@@ -103,10 +108,10 @@ impl RoomSequencer for RedisSequencer {
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(redis_err)?;
-        Ok(if seq == 0 {
-            Admission::Dropped
-        } else {
-            Admission::Accepted { seq }
+        Ok(match seq {
+            -1 => Admission::RoomGone,
+            0 => Admission::Dropped,
+            seq => Admission::Accepted { seq: seq as u64 },
         })
     }
 

@@ -8,7 +8,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{BanEntry, MuteEntry, Room, RoomPatch, UserProfile};
-use roomcast_core::store::RoomStore;
+use roomcast_core::ports::store::RoomStore;
 use roomcast_core::{CoreError, Result};
 use std::sync::LazyLock;
 
@@ -170,6 +170,14 @@ impl RoomStore for RedisStore {
     async fn room(&self, app: AppId, id: &str) -> Result<Option<Room>> {
         let key = keys::room(app, id);
         self.room_raw(&key).await?.map(|v| Self::decode(&key, &v)).transpose()
+    }
+
+    async fn exists(&self, app: AppId, id: &str) -> Result<bool> {
+        redis::cmd("EXISTS")
+            .arg(keys::room(app, id))
+            .query_async::<bool>(&mut self.conn.clone())
+            .await
+            .map_err(redis_err)
     }
 
     async fn rooms_after(&self, app: AppId, after: Option<&str>, limit: usize) -> Result<Vec<Room>> {

@@ -50,7 +50,8 @@ impl ControlError {
                 CoreError::ModerationUnavailable
                 | CoreError::HookUnavailable
                 | CoreError::Storage(_)
-                | CoreError::Bus(_) => Code::Unavailable,
+                | CoreError::Bus(_)
+                | CoreError::ControlUnavailable(_) => Code::Unavailable,
                 CoreError::RejectedByHook { .. } => Code::PermissionDenied,
                 CoreError::Internal(_) => Code::Internal,
                 CoreError::Remote { retryable: true, .. } => Code::Unavailable,

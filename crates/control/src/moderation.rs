@@ -2,7 +2,7 @@
 
 use crate::error::ControlError;
 use roomcast_core::apps::Apps;
-use roomcast_core::lists::Lists;
+use roomcast_moderation::service::Lists;
 use roomcast_moderation::{Category, ListChange, Term};
 use roomcast_proto::v1 as pb;
 use roomcast_proto::v1::moderation_admin_server::{ModerationAdmin, ModerationAdminServer};
@@ -56,7 +56,7 @@ type Rpc<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl ModerationAdmin for ModerationService {
     async fn change_terms(&self, req: Request<pb::ChangeTermsRequest>) -> Rpc<pb::ChangeTermsResponse> {
-        let app = crate::authorize(&self.apps, &req)?;
+        let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
         let (terms, allow) = (terms(r.terms)?, r.allow);
         let change = match pb::ChangeOp::try_from(r.op) {
@@ -70,7 +70,7 @@ impl ModerationAdmin for ModerationService {
     }
 
     async fn import_terms(&self, req: Request<pb::ImportTermsRequest>) -> Rpc<pb::ChangeTermsResponse> {
-        let app = crate::authorize(&self.apps, &req)?;
+        let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
         let cat = category(&r.category)?;
         let terms: Vec<Term> = r
@@ -90,7 +90,7 @@ impl ModerationAdmin for ModerationService {
     }
 
     async fn list_terms(&self, req: Request<pb::ListTermsRequest>) -> Rpc<pb::ListTermsResponse> {
-        let app = crate::authorize(&self.apps, &req)?;
+        let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
         let filter = category_filter(&r.category)?;
         let offset: usize = if r.cursor.is_empty() {
@@ -134,7 +134,7 @@ impl ModerationAdmin for ModerationService {
     }
 
     async fn query_audit(&self, req: Request<pb::QueryAuditRequest>) -> Rpc<pb::QueryAuditResponse> {
-        let app = crate::authorize(&self.apps, &req)?;
+        let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
         let filter = category_filter(&r.category)?;
         let limit = match r.limit {

@@ -24,7 +24,7 @@ pub struct AppConfig {
     pub screen_custom: ScreenedCustomFields,
     /// Optional before-send webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_send_hook: Option<crate::hook::HookSettings>,
+    pub before_send_hook: Option<crate::ports::hook::HookSettings>,
 }
 
 /// The `TIMCustomElem` fields moderation screens for an app. Apps that put

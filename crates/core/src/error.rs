@@ -2,7 +2,6 @@
 //! numeric codes clients see (Tencent IM's codes where one exists).
 
 use roomcast_auth::AuthError;
-use roomcast_moderation::ModerationError;
 
 /// Roomcast-specific codes live at 200000 and above, clear of every range
 /// Tencent IM uses (its webhook-defined codes end at 130000).
@@ -52,6 +51,9 @@ pub enum CoreError {
     Storage(String),
     #[error("bus unavailable: {0}")]
     Bus(String),
+    /// Room control (the writer of room state) could not be reached.
+    #[error("room control unavailable: {0}")]
+    ControlUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
     /// The app's before-send hook rejected the message (10016, or the app's
@@ -90,9 +92,11 @@ impl CoreError {
             CoreError::Auth(e) => e.code(),
             CoreError::Remote { code, .. } | CoreError::RejectedByHook { code, .. } => *code,
             CoreError::HookUnavailable => 10002,
-            CoreError::ModerationUnavailable | CoreError::Storage(_) | CoreError::Bus(_) | CoreError::Internal(_) => {
-                10002
-            }
+            CoreError::ModerationUnavailable
+            | CoreError::Storage(_)
+            | CoreError::Bus(_)
+            | CoreError::ControlUnavailable(_)
+            | CoreError::Internal(_) => 10002,
         }
     }
 
@@ -107,19 +111,106 @@ impl CoreError {
                 | CoreError::HookUnavailable
                 | CoreError::Storage(_)
                 | CoreError::Bus(_)
+                | CoreError::ControlUnavailable(_)
                 | CoreError::Internal(_)
                 | CoreError::RateLimited
         )
     }
 }
 
-impl From<ModerationError> for CoreError {
-    fn from(e: ModerationError) -> Self {
-        match e {
-            ModerationError::Overloaded | ModerationError::Unavailable => CoreError::ModerationUnavailable,
-            other => CoreError::Internal(other.to_string()),
+impl CoreError {
+    /// What a client acts on besides the code, as the `data` of an error
+    /// reply: until when it is muted or banned, or why it was dropped.
+    pub fn data(&self) -> Option<serde_json::Value> {
+        match self {
+            CoreError::FrequencyControlled => Some(serde_json::json!({ "dropReason": "MsgFreqCtrl" })),
+            CoreError::Muted { until } => Some(serde_json::json!({ "mutedUntil": until })),
+            CoreError::Banned { until } => Some(serde_json::json!({ "bannedUntil": until })),
+            _ => None,
+        }
+    }
+}
+
+/// An error as it crosses a process boundary (moderator replies, internal
+/// room-control calls): the code, message and retry hint, and the details
+/// that `CoreError::data` shows clients. Converting there and back gives the
+/// same code, message, retry hint and data, so cluster mode answers clients
+/// exactly as standalone does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireError {
+    pub code: u32,
+    pub message: String,
+    pub retryable: bool,
+    /// Unix seconds; for muted senders (10017).
+    pub muted_until: Option<i64>,
+    /// Unix seconds; for banned users (10007).
+    pub banned_until: Option<i64>,
+}
+
+impl From<&CoreError> for WireError {
+    fn from(e: &CoreError) -> Self {
+        WireError {
+            code: e.code(),
+            message: e.to_string(),
+            retryable: e.retryable(),
+            muted_until: match e {
+                CoreError::Muted { until } => Some(*until),
+                _ => None,
+            },
+            banned_until: match e {
+                CoreError::Banned { until } => Some(*until),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<WireError> for CoreError {
+    fn from(w: WireError) -> Self {
+        match (w.code, w.muted_until, w.banned_until) {
+            (10017, Some(until), _) => CoreError::Muted { until },
+            (10007, _, Some(until)) => CoreError::Banned { until },
+            (CODE_FREQUENCY_CONTROLLED, _, _) => CoreError::FrequencyControlled,
+            _ => CoreError::Remote {
+                code: w.code,
+                message: w.message,
+                retryable: w.retryable,
+            },
         }
     }
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a client sees of an error: code, message, retry hint, data.
+    fn seen(e: &CoreError) -> (u32, String, bool, Option<serde_json::Value>) {
+        (e.code(), e.to_string(), e.retryable(), e.data())
+    }
+
+    #[test]
+    fn errors_look_the_same_after_crossing_a_process_boundary() {
+        for e in [
+            CoreError::Muted { until: 1_700_000_000 },
+            CoreError::Banned { until: 1_700_000_001 },
+            CoreError::FrequencyControlled,
+            CoreError::RoomMuted,
+            CoreError::RoomNotFound("r".into()),
+            CoreError::PermissionDenied("no".into()),
+            CoreError::Blocked {
+                category: "porn".into(),
+            },
+            CoreError::ModerationUnavailable,
+            CoreError::RejectedByHook {
+                code: 120_001,
+                message: "app says no".into(),
+            },
+        ] {
+            let back = CoreError::from(WireError::from(&e));
+            assert_eq!(seen(&back), seen(&e), "{e:?}");
+        }
+    }
+}

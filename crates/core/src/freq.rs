@@ -10,13 +10,8 @@
 //! also have their own sub-cap per window; High and privileged senders
 //! (owner, admins, the app admin) are exempt from the sub-cap.
 
-use crate::error::Result;
-use crate::ids::AppId;
 use crate::model::Priority;
-use async_trait::async_trait;
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -64,31 +59,6 @@ impl FrequencyOptions {
         }
     }
 }
-
-/// What is asking for a sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdmitClass {
-    /// System notices and server tips that must never be dropped.
-    Exempt,
-    Message {
-        priority: Priority,
-        privileged: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    Accepted { seq: u64 },
-    Dropped,
-}
-
-/// Frequency control plus sequence assignment for each room, atomically.
-#[async_trait]
-pub trait RoomSequencer: Send + Sync + 'static {
-    async fn admit(&self, app: AppId, room: &str, class: AdmitClass, now_ms: i64) -> Result<Admission>;
-    async fn forget(&self, app: AppId, room: &str) -> Result<()>;
-}
-
 /// What a priority is expected to ask for this window, given what it asked
 /// for in the last one: that plus about two standard deviations of a Poisson
 /// arrival count (2·√n + 2), at most the cap. Mirrored in the Redis
@@ -148,55 +118,6 @@ impl FreqWindow {
         self.admitted[p] += 1;
         self.total += 1;
         true
-    }
-}
-
-#[derive(Default)]
-struct RoomCounters {
-    seq: u64,
-    window: FreqWindow,
-}
-
-const SHARDS: usize = 64;
-
-/// In-process sequencer for standalone mode.
-pub struct MemorySequencer {
-    opts: FrequencyOptions,
-    shards: Vec<Mutex<HashMap<(AppId, String), RoomCounters>>>,
-}
-
-impl MemorySequencer {
-    pub fn new(opts: FrequencyOptions) -> Self {
-        Self {
-            opts,
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-        }
-    }
-
-    fn shard(&self, app: AppId, room: &str) -> &Mutex<HashMap<(AppId, String), RoomCounters>> {
-        &self.shards[crate::shard::index(&(app, room), SHARDS)]
-    }
-}
-
-#[async_trait]
-impl RoomSequencer for MemorySequencer {
-    async fn admit(&self, app: AppId, room: &str, class: AdmitClass, now_ms: i64) -> Result<Admission> {
-        let mut shard = self.shard(app, room).lock();
-        let c = shard.entry((app, room.to_string())).or_default();
-        let ok = match class {
-            AdmitClass::Exempt => true,
-            AdmitClass::Message { priority, privileged } => c.window.admit(&self.opts, priority, privileged, now_ms),
-        };
-        if !ok {
-            return Ok(Admission::Dropped);
-        }
-        c.seq += 1;
-        Ok(Admission::Accepted { seq: c.seq })
-    }
-
-    async fn forget(&self, app: AppId, room: &str) -> Result<()> {
-        self.shard(app, room).lock().remove(&(app, room.to_string()));
-        Ok(())
     }
 }
 
@@ -283,25 +204,5 @@ mod tests {
         assert_eq!((0..10).filter(|_| w.admit(&o, Priority::Normal, false, 0)).count(), 5);
         assert_eq!((0..10).filter(|_| w.admit(&o, Priority::Normal, true, 0)).count(), 10);
         assert_eq!((0..10).filter(|_| w.admit(&o, Priority::High, false, 0)).count(), 10);
-    }
-
-    #[tokio::test]
-    async fn sequence_is_gap_free_over_admitted_only() {
-        let s = MemorySequencer::new(opts(2));
-        let class = AdmitClass::Message {
-            priority: Priority::Normal,
-            privileged: false,
-        };
-        assert_eq!(s.admit(1, "r", class, 0).await.unwrap(), Admission::Accepted { seq: 1 });
-        assert_eq!(s.admit(1, "r", class, 0).await.unwrap(), Admission::Accepted { seq: 2 });
-        assert_eq!(s.admit(1, "r", class, 0).await.unwrap(), Admission::Dropped);
-        assert_eq!(
-            s.admit(1, "r", AdmitClass::Exempt, 0).await.unwrap(),
-            Admission::Accepted { seq: 3 }
-        );
-        assert_eq!(
-            s.admit(1, "other", class, 0).await.unwrap(),
-            Admission::Accepted { seq: 1 }
-        );
     }
 }

@@ -1,24 +1,23 @@
-//! Roomcast's domain: AVChatRoom rules over small storage, presence,
-//! sequencing and bus traits, with in-memory implementations for standalone
-//! mode.
+//! Roomcast's domain: the AVChatRoom rules (`rooms`), the ports they run on
+//! (`ports`) and in-process implementations of those ports (`memory`) for
+//! standalone mode and unit tests. Nothing here knows NATS, Redis, gRPC,
+//! protobuf, WebSockets or the moderation engine.
 
 pub mod apps;
-pub mod bus;
 pub mod error;
+pub mod event;
 pub mod freq;
-pub mod hook;
-pub mod idempotency;
 pub mod ids;
 pub mod limits;
-pub mod lists;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod poll;
-pub mod presence;
+pub mod ports;
 pub mod ratelimit;
 pub mod rooms;
 pub mod shard;
-pub mod store;
+pub mod subject;
 pub mod wire;
 
 pub use error::{CoreError, Result};

@@ -275,16 +275,15 @@ pub struct FaceElem {
 pub struct MsgBody(pub Vec<MsgElem>);
 
 impl MsgBody {
-    /// Parses and validates a `MsgBody` from JSON, enforcing the size limit
-    /// on the serialized form.
-    pub fn from_json(value: serde_json::Value) -> Result<Self> {
-        let body: MsgBody =
-            serde_json::from_value(value).map_err(|e| CoreError::InvalidParameter(format!("msgBody: {e}")))?;
-        body.validate()?;
-        Ok(body)
+    /// Validates the body, measuring its size on the canonical serialized
+    /// form. Bodies from clients go through `ValidBody` instead, which keeps
+    /// that form so it is produced only once.
+    pub fn validate(&self) -> Result<()> {
+        self.check(self.encoded_len())
     }
 
-    pub fn validate(&self) -> Result<()> {
+    /// The structural rules and the size limit, given the serialized size.
+    fn check(&self, size: usize) -> Result<()> {
         if self.0.is_empty() {
             return Err(CoreError::InvalidParameter(
                 "msgBody must have at least one element".into(),
@@ -296,7 +295,6 @@ impl MsgBody {
                 "msgBody may hold at most one TIMCustomElem".into(),
             ));
         }
-        let size = self.encoded_len();
         if size > limits::MSG_BODY_MAX {
             return Err(CoreError::BodyTooLong {
                 size,
@@ -357,6 +355,55 @@ impl MsgBody {
     }
 }
 
+/// A message body that passed validation, with the canonical JSON whose
+/// size was checked. Built once where a message enters a process (client
+/// frame, admin call, submission from a gateway), so the body is never
+/// re-validated or re-serialized on its way to publication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidBody {
+    body: MsgBody,
+    canonical: bytes::Bytes,
+}
+
+impl ValidBody {
+    /// Parses and validates a body from a client's JSON value.
+    pub fn parse(value: serde_json::Value) -> Result<Self> {
+        let body: MsgBody =
+            serde_json::from_value(value).map_err(|e| CoreError::InvalidParameter(format!("msgBody: {e}")))?;
+        Self::new(body)
+    }
+
+    /// Validates a body built in code.
+    pub fn new(body: MsgBody) -> Result<Self> {
+        let canonical = bytes::Bytes::from(serde_json::to_vec(&body).expect("bodies serialize"));
+        body.check(canonical.len())?;
+        Ok(Self { body, canonical })
+    }
+
+    /// Parses a body sent as canonical JSON by another process. Its size is
+    /// the size of the bytes received (a non-canonical form only measures
+    /// larger, never smaller).
+    pub fn from_canonical(json: bytes::Bytes) -> Result<Self> {
+        let body: MsgBody =
+            serde_json::from_slice(&json).map_err(|e| CoreError::InvalidParameter(format!("msgBody: {e}")))?;
+        body.check(json.len())?;
+        Ok(Self { body, canonical: json })
+    }
+
+    pub fn body(&self) -> &MsgBody {
+        &self.body
+    }
+
+    /// The JSON whose size was checked.
+    pub fn canonical_json(&self) -> &bytes::Bytes {
+        &self.canonical
+    }
+
+    pub fn into_body(self) -> MsgBody {
+        self.body
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MuteEntry {
@@ -403,6 +450,11 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Unix seconds, the unit of mute and ban expiries.
+pub fn unix_secs() -> i64 {
+    now_ms().div_euclid(1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,12 +462,13 @@ mod tests {
 
     #[test]
     fn parses_tencent_msg_body() {
-        let body = MsgBody::from_json(json!([
+        let body = ValidBody::parse(json!([
             {"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}},
             {"MsgType": "TIMCustomElem", "MsgContent": {"Data": "gift", "Desc": "rose", "Ext": "x"}},
             {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 1, "Data": "smile"}}
         ]))
-        .unwrap();
+        .unwrap()
+        .into_body();
         assert_eq!(
             body.screened_fields(ScreenedCustomFields::default()),
             vec!["hi", "gift", "rose", "x"]
@@ -439,12 +492,30 @@ mod tests {
 
     #[test]
     fn rejects_bad_bodies() {
-        assert!(MsgBody::from_json(json!([])).is_err());
-        assert!(MsgBody::from_json(json!([{"MsgType": "TIMImageElem", "MsgContent": {}}])).is_err());
-        assert!(MsgBody::from_json(json!([{"MsgType": "TIMTextElem", "MsgContent": {"Txt": "x"}}])).is_err());
+        assert!(ValidBody::parse(json!([])).is_err());
+        assert!(ValidBody::parse(json!([{"MsgType": "TIMImageElem", "MsgContent": {}}])).is_err());
+        assert!(ValidBody::parse(json!([{"MsgType": "TIMTextElem", "MsgContent": {"Txt": "x"}}])).is_err());
         let big = "x".repeat(limits::MSG_BODY_MAX);
-        let err = MsgBody::from_json(json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": big}}])).unwrap_err();
+        let err = ValidBody::parse(json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": big}}])).unwrap_err();
         assert_eq!(err.code(), 80002);
+        let custom = |n: usize| json!({"MsgType": "TIMCustomElem", "MsgContent": {"Data": "x".repeat(n)}});
+        let two = ValidBody::parse(json!([custom(1), custom(1)])).unwrap_err();
+        assert_eq!(two.code(), 10004, "at most one custom element");
+    }
+
+    #[test]
+    fn canonical_form_is_kept_and_checked_from_other_processes() {
+        let body = ValidBody::parse(json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}])).unwrap();
+        let again = ValidBody::from_canonical(body.canonical_json().clone()).unwrap();
+        assert_eq!(again, body);
+        // The size limit holds on what another process sends, as sent.
+        let padded = format!(
+            "{}{}",
+            " ".repeat(limits::MSG_BODY_MAX),
+            String::from_utf8_lossy(body.canonical_json())
+        );
+        assert_eq!(ValidBody::from_canonical(padded.into()).unwrap_err().code(), 80002);
+        assert!(ValidBody::from_canonical("not json".into()).is_err());
     }
 
     #[test]

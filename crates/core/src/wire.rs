@@ -2,9 +2,6 @@
 //! at publication, and the same bytes reach every member on every gateway.
 
 use crate::model::{MsgBody, Priority, RoomPatch};
-use bytes::Bytes;
-use prost::Message as _;
-use roomcast_proto::v1::{KickUsers, RoomDismissed, RoomEvent, room_event};
 use serde::Serialize;
 
 /// Group tip types, numbered like Tencent's `TIM.TYPES.GRP_TIP_*`.
@@ -146,42 +143,4 @@ pub fn encode_event(room_id: &str, seq: u64, time_ms: i64, priority: Priority, p
         }
     }
     serde_json::to_vec(&ev).expect("room events always serialize")
-}
-
-/// The bus envelope for a deliverable event.
-pub fn envelope(room_id: &str, seq: u64, client_json: Vec<u8>) -> Bytes {
-    let ev = RoomEvent {
-        room_id: room_id.to_string(),
-        seq,
-        client_json: client_json.into(),
-        effect: None,
-    };
-    Bytes::from(ev.encode_to_vec())
-}
-
-pub fn kick_envelope(room_id: &str, users: Vec<String>, reason: &str) -> Bytes {
-    let ev = RoomEvent {
-        room_id: room_id.to_string(),
-        seq: 0,
-        client_json: Bytes::new(),
-        effect: Some(room_event::Effect::Kick(KickUsers {
-            user_ids: users,
-            reason: reason.to_string(),
-        })),
-    };
-    Bytes::from(ev.encode_to_vec())
-}
-
-pub fn dismissed_envelope(room_id: &str) -> Bytes {
-    let ev = RoomEvent {
-        room_id: room_id.to_string(),
-        seq: 0,
-        client_json: Bytes::new(),
-        effect: Some(room_event::Effect::Dismissed(RoomDismissed {})),
-    };
-    Bytes::from(ev.encode_to_vec())
-}
-
-pub fn decode_envelope(payload: &[u8]) -> Option<RoomEvent> {
-    RoomEvent::decode(payload).ok()
 }

@@ -14,9 +14,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
-use roomcast_core::hook::{BeforeSendHook, HookRequest, HookSettings, HookVerdict};
 use roomcast_core::ids::AppId;
-use roomcast_core::model::MsgBody;
+use roomcast_core::model::ValidBody;
+use roomcast_core::ports::hook::{BeforeSendHook, HookRequest, HookSettings, HookVerdict};
 use roomcast_core::{CoreError, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -104,9 +104,11 @@ impl HttpHook {
         let reply: Reply = serde_json::from_slice(&bytes).map_err(|e| unavailable(format!("bad reply: {e}")))?;
         Ok(match reply.error_code {
             0 => match reply.msg_body {
-                Some(v) => {
-                    HookVerdict::Replace(MsgBody::from_json(v).map_err(|e| unavailable(format!("bad MsgBody: {e}")))?)
-                }
+                Some(v) => HookVerdict::Replace(
+                    ValidBody::parse(v)
+                        .map_err(|e| unavailable(format!("bad MsgBody: {e}")))?
+                        .into_body(),
+                ),
                 None => HookVerdict::Allow,
             },
             code @ 120_001..=130_000 => HookVerdict::Reject {

@@ -38,6 +38,7 @@ mod options;
 mod policy;
 mod screen;
 mod screener;
+pub mod service;
 
 pub use audit::{AuditQuery, AuditRecord, DEFAULT_AUDIT_LIMIT, HitCount, MAX_AUDIT_RECORDS_PER_MESSAGE};
 pub use dictionary::{Dictionary, DictionaryBuilder, TermMatch};

@@ -2,6 +2,8 @@
 //! reused per thread and the caller's strings are moved into the outcome.
 //! Counted with an allocator wrapper, so a regression shows up as a test
 //! failure rather than a slower benchmark.
+// A counting global allocator needs `unsafe impl GlobalAlloc` (test-only).
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -1,9 +1,22 @@
-//! Generated protobuf and gRPC types for Roomcast (`proto/roomcast/v1`).
+//! Generated protobuf and gRPC types for Roomcast: the public API
+//! (`proto/roomcast/v1`) and the internal bus and cluster messages
+//! (`proto/roomcast/internal/v1`), with the one conversion between internal
+//! messages and roomcast-core's domain types (`convert`).
 
 pub mod v1 {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     tonic::include_proto!("roomcast.v1");
 }
 
-/// The encoded `FileDescriptorSet` of every Roomcast proto, for gRPC reflection.
+pub mod internal {
+    pub mod v1 {
+        #![allow(clippy::all, clippy::pedantic, missing_docs)]
+        tonic::include_proto!("roomcast.internal.v1");
+    }
+}
+
+pub mod convert;
+
+/// The encoded `FileDescriptorSet` of the public Roomcast protos, for gRPC
+/// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/roomcast_descriptor.bin"));

@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 pub enum ServerError {
     #[error("configuration: {0}")]
     Config(String),
+    /// NATS or Redis could not be reached (not a configuration mistake).
+    #[error("cannot connect to {what}: {reason}")]
+    Connect { what: &'static str, reason: String },
     #[error("cannot bind {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("moderation: {0}")]

@@ -1,13 +1,12 @@
 //! The `roomcast` process: configuration and assembly of the components.
 
-pub mod cluster;
 pub mod config;
 mod error;
 mod http;
+pub mod roles;
 mod serve;
-pub mod standalone;
 pub mod telemetry;
 
 pub use config::Config;
 pub use error::ServerError;
-pub use standalone::Standalone;
+pub use roles::standalone::Standalone;

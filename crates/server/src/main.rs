@@ -6,8 +6,10 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 use cli::{Cli, Command, ServeArgs};
-use roomcast_server::cluster::{ClusterNode, Role};
 use roomcast_server::config::{self, Config};
+use roomcast_server::roles::control::ControlNode;
+use roomcast_server::roles::gateway::GatewayNode;
+use roomcast_server::roles::moderator::ModeratorNode;
 use roomcast_server::{Standalone, telemetry};
 use tokio_util::sync::CancellationToken;
 
@@ -15,9 +17,21 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Standalone(cli.serve)) {
         Command::Standalone(args) => standalone(args),
-        Command::Gateway(args) => cluster(Role::Gateway, args),
-        Command::Control(args) => cluster(Role::Control, args),
-        Command::Moderator(args) => cluster(Role::Moderator, args),
+        Command::Gateway(args) => cluster(args, |cfg, shutdown| async move {
+            let node = GatewayNode::build(cfg).await?;
+            tracing::info!(role = "gateway", id = node.id(), http = %node.http_addr(), "listening");
+            node.run(shutdown).await
+        }),
+        Command::Control(args) => cluster(args, |cfg, shutdown| async move {
+            let node = ControlNode::build(cfg).await?;
+            tracing::info!(role = "control", id = node.id(), http = %node.http_addr(), grpc = %node.grpc_addr(), "listening");
+            node.run(shutdown).await
+        }),
+        Command::Moderator(args) => cluster(args, |cfg, shutdown| async move {
+            let node = ModeratorNode::build(cfg).await?;
+            tracing::info!(role = "moderator", id = node.id(), http = %node.http_addr(), "listening");
+            node.run(shutdown).await
+        }),
         Command::Usersig(args) => cli::usersig::run(args),
         Command::Admin(args) => runtime()?.block_on(cli::admin::run(args)),
     }
@@ -66,23 +80,20 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-fn cluster(role: Role, args: ServeArgs) -> anyhow::Result<()> {
+/// Loads the config and runs one cluster role until a signal drains it.
+fn cluster<F, Fut>(args: ServeArgs, role: F) -> anyhow::Result<()>
+where
+    F: FnOnce(Config, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = Result<(), roomcast_server::ServerError>>,
+{
     let mut cfg = cli::load_config(args.config.clone())?;
     args.apply(&mut cfg);
     cfg.validate()?;
     telemetry::init_tracing(&cfg.log);
     runtime()?.block_on(async move {
-        let node = ClusterNode::build(role, cfg).await?;
-        tracing::info!(
-            role = role.as_str(),
-            id = node.id(),
-            http = %node.http_addr(),
-            grpc = ?node.grpc_addr(),
-            "listening"
-        );
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
-        node.run(shutdown).await?;
+        role(cfg, shutdown).await?;
         anyhow::Ok(())
     })
 }

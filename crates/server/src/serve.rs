@@ -4,9 +4,10 @@
 
 use crate::error::ServerError;
 use axum::Router;
-use roomcast_control::{AdminService, ModerationService};
-use roomcast_core::lists::Lists;
-use roomcast_core::rooms::{MessageSubmitter, Rooms};
+use roomcast_control::{AdminService, InternalService, ModerationService};
+use roomcast_core::ports::submit::MessageSubmitter;
+use roomcast_core::rooms::Rooms;
+use roomcast_moderation::service::Lists;
 use roomcast_proto::v1::room_admin_server::RoomAdminServer;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,13 +41,22 @@ pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: Cancellati
     })
 }
 
+/// What the gRPC port serves.
+pub(crate) struct AdminApi {
+    pub rooms: Rooms,
+    /// Takes `SendMessage` calls: the room service itself in standalone
+    /// mode, the moderator pool in cluster mode.
+    pub submitter: Arc<dyn MessageSubmitter>,
+    pub lists: Lists,
+    /// The internal room-control service (cluster mode only).
+    pub internal: Option<InternalService>,
+}
+
 /// Serves the admin API with gRPC health and reflection until `stop`.
 /// Health turns NOT_SERVING as soon as `draining` is cancelled.
 pub(crate) async fn spawn_grpc(
     listener: TcpListener,
-    rooms: Rooms,
-    submitter: Arc<dyn MessageSubmitter>,
-    lists: Lists,
+    api: AdminApi,
     draining: CancellationToken,
     stop: CancellationToken,
 ) -> Result<ServerTask, ServerError> {
@@ -60,14 +70,16 @@ pub(crate) async fn spawn_grpc(
         .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| ServerError::Serve(e.to_string()))?;
-    let moderation = ModerationService::new(rooms.apps().clone(), lists).into_server();
-    let admin = AdminService::new(rooms, submitter).into_server();
+    let moderation = ModerationService::new(api.rooms.apps().clone(), api.lists).into_server();
+    let admin = AdminService::new(api.rooms, api.submitter).into_server();
+    let internal = api.internal.map(InternalService::into_server);
     Ok(tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection)
             .add_service(admin)
             .add_service(moderation)
+            .add_optional_service(internal)
             .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
                 stop.cancelled().await
             })

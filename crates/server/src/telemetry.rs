@@ -27,6 +27,8 @@ pub fn prometheus() -> PrometheusHandle {
                 .and_then(|b| b.install_recorder())
                 .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle());
             roomcast_core::metrics::describe();
+            roomcast_gateway::metrics::describe();
+            roomcast_moderation::service::describe_metrics();
             handle
         })
         .clone()

@@ -1,59 +1,21 @@
 //! Cluster mode end to end: real nats-server, real redis-server, real
 //! `roomcast gateway|control|moderator` processes, real WebSockets and gRPC.
 
-mod cluster_support;
-mod common;
+mod support;
 
-use cluster_support::*;
-use common::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::{Duration, Instant};
+use support::cluster::Cluster;
+use support::*;
 
 const FAST_ROOMS: &str = "[rooms]\nmember_tips = false\n[rooms.frequency]\nroom_cap_per_sec = 100000\nnormal_cap_per_sec = 100000\nlow_cap_per_sec = 100000\nlowest_cap_per_sec = 100000\n";
-
-async fn user_on(node: &Node, user: &str) -> Client {
-    let mut c = Client::connect(&format!("ws://{}/ws", node.http)).await;
-    let r = c
-        .request(
-            "login",
-            json!({ "sdkAppId": APP, "userId": user, "userSig": usersig(user) }),
-        )
-        .await;
-    assert_eq!(r["code"], 0, "login {user}: {r}");
-    c
-}
-
-async fn admin_of(control: &Node) -> AdminClient {
-    admin_client(
-        control.grpc.expect("control has grpc"),
-        AdminAuth::Token(ADMIN_TOKEN.into()),
-    )
-    .await
-}
-
-async fn create_room(control: &Node, id: &str) {
-    let mut admin = admin_of(control).await;
-    admin
-        .create_room(roomcast_proto::v1::CreateRoomRequest {
-            room_id: id.into(),
-            name: "r".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create room");
-}
 
 /// Sends until accepted, retrying retryable failures with the same msgKey
 /// (what a well-behaved client does). Returns the accepted reply.
 async fn send_reliably(c: &mut Client, room: &str, text: &str, key: &str, within: Duration) -> Value {
     let deadline = Instant::now() + within;
     loop {
-        let r = c
-            .request(
-                "send",
-                json!({ "roomId": room, "msgBody": text_body(text), "msgKey": key }),
-            )
-            .await;
+        let r = send(c, room, text_body(text), None, Some(key)).await;
         if r["code"] == 0 {
             return r;
         }
@@ -63,34 +25,8 @@ async fn send_reliably(c: &mut Client, room: &str, text: &str, key: &str, within
     }
 }
 
-async fn online_count(control: &Node, room: &str) -> u64 {
-    let mut admin = admin_of(control).await;
-    admin
-        .get_online_count(roomcast_proto::v1::GetOnlineCountRequest { room_id: room.into() })
-        .await
-        .map(|r| r.into_inner().count)
-        .unwrap_or(u64::MAX)
-}
-
-async fn wait_online(control: &Node, room: &str, want: u64, within: Duration) {
-    let deadline = Instant::now() + within;
-    loop {
-        let n = online_count(control, room).await;
-        if n == want {
-            return;
-        }
-        assert!(Instant::now() < deadline, "online count stayed {n}, wanted {want}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Collects message events until `n` arrived.
-async fn messages(c: &mut Client, n: usize) -> Vec<Value> {
-    let mut out = Vec::new();
-    while out.len() < n {
-        out.push(c.next_event_of("message").await);
-    }
-    out
+async fn wait_online(control: &support::roomcast::Node, room: &str, want: u64, within: Duration) {
+    wait_online_count_within(&mut control.admin().await, room, want, within).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,11 +37,11 @@ async fn two_gateways_deliver_everything_in_sequence_order() {
     let _m2 = c.spawn("moderator");
     let ga = c.spawn("gateway");
     let gb = c.spawn("gateway");
-    create_room(&control, "r").await;
+    control.create_room("r").await;
 
-    let mut alice = user_on(&ga, "alice").await;
-    let mut bob = user_on(&gb, "bob").await;
-    let mut carol = user_on(&ga, "carol").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = gb.user("bob").await;
+    let mut carol = ga.user("carol").await;
     for cl in [&mut alice, &mut bob, &mut carol] {
         assert_eq!(cl.join("r").await["code"], 0);
     }
@@ -124,8 +60,8 @@ async fn two_gateways_deliver_everything_in_sequence_order() {
         .await;
         acked.push(r["data"]["seq"].as_u64().unwrap());
     }
-    let on_a = messages(&mut carol, 40).await;
-    let on_b = messages(&mut bob, 40).await;
+    let on_a = carol.next_messages(40).await;
+    let on_b = bob.next_messages(40).await;
     for got in [&on_a, &on_b] {
         let seqs: Vec<u64> = got.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
         assert!(
@@ -150,15 +86,15 @@ async fn killing_a_moderator_loses_no_acknowledged_message() {
     let _m2 = c.spawn("moderator");
     let ga = c.spawn("gateway");
     let gb = c.spawn("gateway");
-    create_room(&control, "r").await;
-    let mut bob = user_on(&gb, "bob").await;
+    control.create_room("r").await;
+    let mut bob = gb.user("bob").await;
     bob.join("r").await;
 
     // Several senders keep requests in flight while a moderator dies.
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut senders = Vec::new();
     for s in 0..4 {
-        let mut cl = user_on(&ga, &format!("sender{s}")).await;
+        let mut cl = ga.user(&format!("sender{s}")).await;
         cl.join("r").await;
         let progress = progress.clone();
         senders.push(tokio::spawn(async move {
@@ -211,14 +147,14 @@ async fn nats_restart_is_survived_without_dropping_clients() {
     let _m = c.spawn("moderator");
     let ga = c.spawn("gateway");
     let gb = c.spawn("gateway");
-    create_room(&control, "r").await;
-    let mut alice = user_on(&ga, "alice").await;
-    let mut bob = user_on(&gb, "bob").await;
+    control.create_room("r").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = gb.user("bob").await;
     alice.join("r").await;
     bob.join("r").await;
     send_reliably(&mut alice, "r", "before", "k0", Duration::from_secs(10)).await;
     assert_eq!(
-        messages(&mut bob, 1).await[0]["msgBody"][0]["MsgContent"]["Text"],
+        bob.next_messages(1).await[0]["msgBody"][0]["MsgContent"]["Text"],
         "before"
     );
 
@@ -227,44 +163,28 @@ async fn nats_restart_is_survived_without_dropping_clients() {
     // The same sockets carry on: sending is retried until the cluster has
     // reconnected and resubscribed, then delivery resumes.
     let r = send_reliably(&mut alice, "r", "after", "k1", Duration::from_secs(30)).await;
-    let got = messages(&mut bob, 1).await;
+    let got = bob.next_messages(1).await;
     assert_eq!(got[0]["msgBody"][0]["MsgContent"]["Text"], "after");
     assert_eq!(got[0]["seq"], r["data"]["seq"]);
     assert!(alice.closed.is_none() && bob.closed.is_none());
-    let r = bob.request("ping", json!({})).await;
-    assert_eq!(r["code"], 0);
+    bob.assert_ping_ok().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_restart_keeps_rooms_mutes_and_bans() {
     let mut c = Cluster::start(FAST_ROOMS);
     let control = c.spawn("control");
-    let mut admin = admin_of(&control).await;
-    create_room(&control, "kept").await;
-    admin
-        .mute_members(roomcast_proto::v1::MuteMembersRequest {
-            room_id: "kept".into(),
-            user_ids: vec!["carol".into()],
-            duration_secs: 3600,
-        })
-        .await
-        .unwrap();
-    admin
-        .ban_members(roomcast_proto::v1::BanMembersRequest {
-            room_id: "kept".into(),
-            user_ids: vec!["dave".into()],
-            duration_secs: 3600,
-            description: "spam".into(),
-        })
-        .await
-        .unwrap();
+    let mut admin = control.admin().await;
+    control.create_room("kept").await;
+    mute(&mut admin, "kept", &["carol"], 3600).await.unwrap();
+    ban(&mut admin, "kept", &["dave"], 3600, "spam").await.unwrap();
 
     c.redis.restart();
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let rooms = loop {
         match admin
-            .get_rooms(roomcast_proto::v1::GetRoomsRequest {
+            .get_rooms(pb::GetRoomsRequest {
                 room_ids: vec!["kept".into()],
             })
             .await
@@ -280,20 +200,12 @@ async fn redis_restart_keeps_rooms_mutes_and_bans() {
         }
     };
     assert_eq!(rooms.rooms.len(), 1, "room survived");
-    let muted = admin
-        .list_muted(roomcast_proto::v1::ListMutedRequest { room_id: "kept".into() })
-        .await
-        .unwrap()
-        .into_inner();
+    let muted = list_muted(&mut admin, "kept").await.unwrap().into_inner();
     assert_eq!(
         muted.muted.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
         ["carol"]
     );
-    let banned = admin
-        .list_banned(roomcast_proto::v1::ListBannedRequest { room_id: "kept".into() })
-        .await
-        .unwrap()
-        .into_inner();
+    let banned = list_banned(&mut admin, "kept").await.unwrap().into_inner();
     assert_eq!(banned.banned.len(), 1);
     assert_eq!(banned.banned[0].user_id, "dave");
     assert_eq!(banned.banned[0].description, "spam");
@@ -306,10 +218,10 @@ async fn killed_gateway_clients_move_on_and_leave_the_online_count() {
     let _m = c.spawn("moderator");
     let mut ga = c.spawn("gateway");
     let gb = c.spawn("gateway");
-    create_room(&control, "r").await;
-    let mut alice = user_on(&ga, "alice").await;
-    let mut bob = user_on(&ga, "bob").await;
-    let mut carol = user_on(&gb, "carol").await;
+    control.create_room("r").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = ga.user("bob").await;
+    let mut carol = gb.user("carol").await;
     for cl in [&mut alice, &mut bob, &mut carol] {
         cl.join("r").await;
     }
@@ -319,11 +231,11 @@ async fn killed_gateway_clients_move_on_and_leave_the_online_count() {
     // Reaped once the dead gateway's heartbeat expires (3 s by default).
     wait_online(&control, "r", 1, Duration::from_secs(15)).await;
 
-    let mut alice = user_on(&gb, "alice").await;
+    let mut alice = gb.user("alice").await;
     assert_eq!(alice.join("r").await["code"], 0);
     wait_online(&control, "r", 2, Duration::from_secs(2)).await;
     send_reliably(&mut alice, "r", "back", "k1", Duration::from_secs(10)).await;
-    let got = messages(&mut carol, 1).await;
+    let got = carol.next_messages(1).await;
     assert_eq!(got[0]["msgBody"][0]["MsgContent"]["Text"], "back");
 }
 
@@ -335,38 +247,23 @@ async fn mute_and_ban_through_any_control_replica_reach_every_gateway() {
     let _m = c.spawn("moderator");
     let ga = c.spawn("gateway");
     let gb = c.spawn("gateway");
-    create_room(&control1, "r").await;
-    let mut alice = user_on(&ga, "alice").await;
-    let mut bob = user_on(&gb, "bob").await;
+    control1.create_room("r").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = gb.user("bob").await;
     alice.join("r").await;
     bob.join("r").await;
     // Warm the caches on both gateways and the moderator.
     send_reliably(&mut bob, "r", "hi", "w1", Duration::from_secs(10)).await;
     send_reliably(&mut alice, "r", "hi", "w2", Duration::from_secs(10)).await;
 
-    let mut admin2 = admin_of(&control2).await;
-    admin2
-        .mute_members(roomcast_proto::v1::MuteMembersRequest {
-            room_id: "r".into(),
-            user_ids: vec!["bob".into()],
-            duration_secs: 600,
-        })
-        .await
-        .unwrap();
+    let mut admin2 = control2.admin().await;
+    mute(&mut admin2, "r", &["bob"], 600).await.unwrap();
     // Invalidation is pushed over NATS: the very next send is refused.
     let r = bob.send_msg("r", "muted?").await;
     assert_eq!(r["code"], 10017, "{r}");
 
-    let mut admin1 = admin_of(&control1).await;
-    admin1
-        .ban_members(roomcast_proto::v1::BanMembersRequest {
-            room_id: "r".into(),
-            user_ids: vec!["alice".into()],
-            duration_secs: 600,
-            description: String::new(),
-        })
-        .await
-        .unwrap();
+    let mut admin1 = control1.admin().await;
+    ban(&mut admin1, "r", &["alice"], 600, "").await.unwrap();
     let kicked = alice.next_push().await;
     assert_eq!(kicked["type"], "kicked");
     assert_eq!(kicked["reason"], "banned");
@@ -377,24 +274,18 @@ async fn mute_and_ban_through_any_control_replica_reach_every_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_changes_reach_every_moderator_and_hits_are_audited() {
-    use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
-    use roomcast_proto::v1::{self as pb, ChangeOp};
+    use pb::ChangeOp;
     let c = Cluster::start(FAST_ROOMS);
     let control = c.spawn("control");
     let _m1 = c.spawn("moderator");
     let _m2 = c.spawn("moderator");
     let ga = c.spawn("gateway");
-    create_room(&control, "r").await;
-    let mut alice = user_on(&ga, "alice").await;
+    control.create_room("r").await;
+    let mut alice = ga.user("alice").await;
     alice.join("r").await;
     send_reliably(&mut alice, "r", "quuxword", "w0", Duration::from_secs(10)).await;
 
-    let channel = tonic::transport::Channel::from_shared(format!("http://{}", control.grpc.unwrap()))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut m = ModerationAdminClient::with_interceptor(channel, AuthInterceptor::token(ADMIN_TOKEN));
+    let mut m = moderation_at(control.grpc).await;
     m.change_terms(pb::ChangeTermsRequest {
         op: ChangeOp::Add as i32,
         terms: vec![pb::Term {
@@ -411,12 +302,7 @@ async fn list_changes_reach_every_moderator_and_hits_are_audited() {
     let mut i = 0;
     loop {
         i += 1;
-        let r = alice
-            .request(
-                "send",
-                json!({ "roomId": "r", "msgBody": text_body("quuxword"), "msgKey": format!("q{i}") }),
-            )
-            .await;
+        let r = send(&mut alice, "r", text_body("quuxword"), None, Some(&format!("q{i}"))).await;
         if r["code"] == 80001 {
             break;
         }
@@ -428,12 +314,7 @@ async fn list_changes_reach_every_moderator_and_hits_are_audited() {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     for j in 0..20 {
-        let r = alice
-            .request(
-                "send",
-                json!({ "roomId": "r", "msgBody": text_body("quuxword"), "msgKey": format!("z{j}") }),
-            )
-            .await;
+        let r = send(&mut alice, "r", text_body("quuxword"), None, Some(&format!("z{j}"))).await;
         assert_eq!(
             r["code"], 80001,
             "a moderator still lets the term through a second later: {r}"
@@ -462,9 +343,9 @@ async fn a_stalled_gateway_restores_its_reaped_presence() {
     let c = Cluster::start(FAST_ROOMS);
     let control = c.spawn("control");
     let ga = c.spawn("gateway");
-    create_room(&control, "r").await;
-    let mut alice = user_on(&ga, "alice").await;
-    let mut bob = user_on(&ga, "bob").await;
+    control.create_room("r").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = ga.user("bob").await;
     alice.join("r").await;
     bob.join("r").await;
     wait_online(&control, "r", 2, Duration::from_secs(2)).await;
@@ -476,5 +357,5 @@ async fn a_stalled_gateway_restores_its_reaped_presence() {
     // Its next heartbeat finds the registration lapsed and records its
     // connections again; the clients never noticed.
     wait_online(&control, "r", 2, Duration::from_secs(10)).await;
-    assert_eq!(alice.request("ping", json!({})).await["code"], 0);
+    alice.assert_ping_ok().await;
 }

@@ -1,23 +1,13 @@
 //! Moderation list management and the audit log through the admin API.
 
-mod common;
+mod support;
 
-use common::*;
-use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
-use roomcast_proto::v1::{self as pb, ChangeOp};
-use serde_json::Value;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
-
-type ModClient = ModerationAdminClient<InterceptedService<Channel, AuthInterceptor>>;
+use pb::ChangeOp;
+use serde_json::json;
+use support::*;
 
 async fn mod_client(server: &TestServer) -> ModClient {
-    let channel = Channel::from_shared(format!("http://{}", server.grpc))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    ModerationAdminClient::with_interceptor(channel, AuthInterceptor::token(ADMIN_TOKEN))
+    moderation_at(server.grpc).await
 }
 
 fn term(category: &str, text: &str) -> pb::Term {
@@ -38,20 +28,18 @@ async fn change(m: &mut ModClient, op: ChangeOp, terms: Vec<pb::Term>, allow: Ve
     .into_inner()
 }
 
-async fn setup() -> (TestServer, String, Client, Client) {
+/// Base configuration without member tips.
+fn config() -> Config {
     let mut c = base_config();
     c.rooms.member_tips = false;
-    let server = TestServer::start_with(c).await;
-    let room = server.create_room("modroom", None).await;
-    let mut alice = server.user("alice").await;
-    let mut bob = server.user("bob").await;
-    alice.join(&room).await;
-    bob.join(&room).await;
-    (server, room, alice, bob)
+    c
 }
 
-fn text_of(m: &Value) -> &str {
-    m["msgBody"][0]["MsgContent"]["Text"].as_str().unwrap()
+async fn setup() -> (TestServer, String, Client, Client) {
+    let (server, room) = TestServer::with_room_in(config(), "modroom", None).await;
+    let alice = server.joined("alice", &room).await;
+    let bob = server.joined("bob", &room).await;
+    (server, room, alice, bob)
 }
 
 #[tokio::test]
@@ -224,43 +212,35 @@ async fn bad_list_requests_are_rejected() {
         .await
         .unwrap_err();
     assert_eq!(status_code(&e), 10004);
-    let channel = Channel::from_shared(format!("http://{}", server.grpc))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut anon = ModerationAdminClient::new(channel);
+    let mut anon = bare_moderation_client(server.grpc).await;
     let e = anon.list_terms(pb::ListTermsRequest::default()).await.unwrap_err();
     assert_eq!(e.code(), tonic::Code::Unauthenticated);
 }
 
 #[tokio::test]
 async fn apps_choose_which_custom_fields_are_screened() {
-    let mut c = base_config();
-    c.rooms.member_tips = false;
-    c.apps[0].screen_custom = roomcast_core::apps::ScreenedCustomFields {
+    let mut c = config();
+    c.apps[0].screen_custom = ScreenedCustomFields {
         data: false,
         desc: true,
         ext: true,
     };
-    let server = TestServer::start_with(c).await;
-    let room = server.create_room("custom", None).await;
-    let mut alice = server.user("alice").await;
-    alice.join(&room).await;
+    let (server, room) = TestServer::with_room_in(c, "custom", None).await;
+    let mut alice = server.joined("alice", &room).await;
     let mut m = mod_client(&server).await;
     change(&mut m, ChangeOp::Add, vec![term("porn", "forbiddenword")], vec![]).await;
-    let custom = |data: &str, desc: &str| serde_json::json!([{ "MsgType": "TIMCustomElem", "MsgContent": { "Data": data, "Desc": desc, "Ext": "" } }]);
+    let custom = |data: &str, desc: &str| json!([{ "MsgType": "TIMCustomElem", "MsgContent": { "Data": data, "Desc": desc, "Ext": "" } }]);
     let r = alice
         .request(
             "send",
-            serde_json::json!({ "roomId": room, "msgBody": custom("forbiddenword", "gift") }),
+            json!({ "roomId": room, "msgBody": custom("forbiddenword", "gift") }),
         )
         .await;
     assert_eq!(r["code"], 0, "Data is not screened for this app: {r}");
     let r = alice
         .request(
             "send",
-            serde_json::json!({ "roomId": room, "msgBody": custom("x", "forbiddenword") }),
+            json!({ "roomId": room, "msgBody": custom("x", "forbiddenword") }),
         )
         .await;
     assert_eq!(r["code"], 80001, "Desc still is: {r}");
@@ -268,10 +248,7 @@ async fn apps_choose_which_custom_fields_are_screened() {
 
 #[tokio::test]
 async fn nicknames_and_room_profiles_set_by_users_are_screened() {
-    let mut c = base_config();
-    c.rooms.member_tips = false;
-    let server = TestServer::start_with(c).await;
-    let room = server.create_room("profiles", Some("owner1")).await;
+    let (server, room) = TestServer::with_room_in(config(), "profiles", Some("owner1")).await;
     let mut m = mod_client(&server).await;
     change(
         &mut m,
@@ -281,18 +258,14 @@ async fn nicknames_and_room_profiles_set_by_users_are_screened() {
     )
     .await;
 
-    let mut alice = server.user("alice").await;
-    alice.join(&room).await;
-    let mut owner = server.user("owner1").await;
-    owner.join(&room).await;
+    let mut alice = server.joined("alice", &room).await;
+    let mut owner = server.joined("owner1", &room).await;
 
     let r = alice
-        .request("updateProfile", serde_json::json!({ "nick": "n a s t y w o r d" }))
+        .request("updateProfile", json!({ "nick": "n a s t y w o r d" }))
         .await;
     assert_eq!(r["code"], 80001, "{r}");
-    let r = alice
-        .request("updateProfile", serde_json::json!({ "nick": "big jerkface" }))
-        .await;
+    let r = alice.request("updateProfile", json!({ "nick": "big jerkface" })).await;
     assert_eq!(r["code"], 0, "{r}");
     assert_eq!(r["data"]["nick"], "big ********");
     assert_eq!(alice.send_msg(&room, "hi").await["code"], 0);
@@ -303,13 +276,13 @@ async fn nicknames_and_room_profiles_set_by_users_are_screened() {
     );
 
     let r = owner
-        .request("modifyRoom", serde_json::json!({ "roomId": room, "name": "nastyword" }))
+        .request("modifyRoom", json!({ "roomId": room, "name": "nastyword" }))
         .await;
     assert_eq!(r["code"], 80001, "{r}");
     let r = owner
         .request(
             "modifyRoom",
-            serde_json::json!({ "roomId": room, "introduction": "no jerkface here" }),
+            json!({ "roomId": room, "introduction": "no jerkface here" }),
         )
         .await;
     assert_eq!(r["code"], 0, "{r}");

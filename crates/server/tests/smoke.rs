@@ -1,14 +1,13 @@
 //! End-to-end smoke test: the shortest path through every component.
 
-mod common;
+mod support;
 
-use common::*;
 use serde_json::json;
+use support::*;
 
 #[tokio::test]
 async fn two_users_chat_in_a_room() {
-    let server = TestServer::start().await;
-    let room = server.create_room("smoke", Some("owner1")).await;
+    let (server, room) = TestServer::with_room("smoke", Some("owner1")).await;
 
     let mut alice = server.user("alice").await;
     let mut bob = server.user("bob").await;

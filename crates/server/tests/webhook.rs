@@ -1,16 +1,15 @@
 //! The before-send webhook: a real HTTP app server decides over real sends.
 
-mod common;
+mod support;
 
 use axum::Json;
 use axum::routing::post;
-use common::*;
-use roomcast_core::hook::HookSettings;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use support::*;
 
 /// An app server: decides by the message text.
 async fn start_app_server(calls: Arc<AtomicUsize>) -> SocketAddr {
@@ -67,20 +66,14 @@ async fn server_with_hook(hook_addr: SocketAddr, fail_open: bool) -> TestServer 
     TestServer::start_with(c).await
 }
 
-fn text_of(m: &Value) -> &str {
-    m["msgBody"][0]["MsgContent"]["Text"].as_str().unwrap()
-}
-
 #[tokio::test]
 async fn hook_allows_rejects_and_replaces() {
     let calls = Arc::new(AtomicUsize::new(0));
     let addr = start_app_server(calls.clone()).await;
     let server = server_with_hook(addr, false).await;
     let room = server.create_room("hooked", None).await;
-    let mut alice = server.user("alice").await;
-    let mut bob = server.user("bob").await;
-    alice.join(&room).await;
-    bob.join(&room).await;
+    let mut alice = server.joined("alice", &room).await;
+    let mut bob = server.joined("bob", &room).await;
 
     assert_eq!(alice.send_msg(&room, "hello").await["code"], 0);
     assert_eq!(text_of(&bob.next_event_of("message").await), "hello");
@@ -96,16 +89,16 @@ async fn hook_allows_rejects_and_replaces() {
     let m = bob.next_event_of("message").await;
     assert_eq!(text_of(&m), "replaced by the app");
     assert_eq!(m["seq"], r["data"]["seq"]);
-    bob.assert_no_event(Duration::from_millis(300)).await;
+    bob.assert_no_event(QUIET).await;
     assert!(calls.load(Ordering::SeqCst) >= 4);
 
     // Admin-API messages are the operator's own and skip the app's hook.
     let before = calls.load(Ordering::SeqCst);
     let mut admin = server.admin().await;
     admin
-        .send_message(roomcast_proto::v1::SendMessageRequest {
+        .send_message(pb::SendMessageRequest {
             room_id: room.clone(),
-            msg_body_json: text_body("reject").to_string(),
+            msg_body_json: text_json("reject"),
             ..Default::default()
         })
         .await
@@ -119,14 +112,12 @@ async fn hook_timeout_fails_closed_by_default() {
     let addr = start_app_server(Arc::new(AtomicUsize::new(0))).await;
     let server = server_with_hook(addr, false).await;
     let room = server.create_room("closed", None).await;
-    let mut alice = server.user("alice").await;
-    let mut bob = server.user("bob").await;
-    alice.join(&room).await;
-    bob.join(&room).await;
+    let mut alice = server.joined("alice", &room).await;
+    let mut bob = server.joined("bob", &room).await;
     let r = alice.send_msg(&room, "slow").await;
     assert_eq!(r["code"], 10002, "{r}");
     assert_eq!(r["retryable"], true, "{r}");
-    bob.assert_no_event(Duration::from_millis(300)).await;
+    bob.assert_no_event(QUIET).await;
 }
 
 #[tokio::test]
@@ -134,10 +125,8 @@ async fn hook_timeout_can_fail_open() {
     let addr = start_app_server(Arc::new(AtomicUsize::new(0))).await;
     let server = server_with_hook(addr, true).await;
     let room = server.create_room("open", None).await;
-    let mut alice = server.user("alice").await;
-    let mut bob = server.user("bob").await;
-    alice.join(&room).await;
-    bob.join(&room).await;
+    let mut alice = server.joined("alice", &room).await;
+    let mut bob = server.joined("bob", &room).await;
     let r = alice.send_msg(&room, "slow").await;
     assert_eq!(r["code"], 0, "{r}");
     assert_eq!(text_of(&bob.next_event_of("message").await), "slow");
@@ -146,14 +135,10 @@ async fn hook_timeout_can_fail_open() {
 #[tokio::test]
 async fn unreachable_hook_fails_closed() {
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let server = server_with_hook(port, false).await;
+    let [nothing] = free_addrs();
+    let server = server_with_hook(nothing, false).await;
     let room = server.create_room("nohook", None).await;
-    let mut alice = server.user("alice").await;
-    alice.join(&room).await;
+    let mut alice = server.joined("alice", &room).await;
     let r = alice.send_msg(&room, "hello").await;
     assert_eq!(r["code"], 10002, "{r}");
 }

@@ -1,0 +1,14 @@
+//! In-process implementations of the ports, for standalone mode (one
+//! process, nothing shared) and for unit tests of the rules.
+
+pub mod bus;
+pub mod idempotency;
+pub mod presence;
+pub mod sequencer;
+pub mod store;
+
+pub use bus::MemoryBus;
+pub use idempotency::MemoryIdempotency;
+pub use presence::MemoryPresence;
+pub use sequencer::MemorySequencer;
+pub use store::MemoryStore;

@@ -1,0 +1,13 @@
+//! What the room rules run on. Each port has an in-process implementation
+//! in `crate::memory` (standalone mode) and, where cluster mode needs one,
+//! a NATS, Redis or gRPC implementation in the adapter crates.
+
+pub mod bus;
+pub mod control;
+pub mod hook;
+pub mod idempotency;
+pub mod presence;
+pub mod screen;
+pub mod sequencer;
+pub mod store;
+pub mod submit;

@@ -1,0 +1,92 @@
+//! Membership: joining and leaving rooms, and who is online. In an
+//! AVChatRoom membership is exactly the set of online connections.
+
+use super::Rooms;
+use crate::error::{CoreError, Result};
+use crate::ids::{self, AppId};
+use crate::model::{OnlineMember, Page, now_ms, page_limit, unix_secs};
+use crate::ports::presence::{ConnKey, MemberInfo};
+use crate::wire::{Tip, TipKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinStatus {
+    Success,
+    AlreadyInGroup,
+}
+
+impl JoinStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinStatus::Success => "success",
+            JoinStatus::AlreadyInGroup => "already_in_group",
+        }
+    }
+}
+
+impl Rooms {
+    /// Adds a connection to the room's online members. Guests skip the ban
+    /// check (they have no identity) and produce no join tip.
+    pub async fn join(&self, app: AppId, room_id: &str, member: &MemberInfo, conn: ConnKey) -> Result<JoinStatus> {
+        self.room(app, room_id).await?;
+        let guest = ids::is_guest(&member.user_id);
+        if !guest && let Some(ban) = self.store().ban(app, room_id, &member.user_id, unix_secs()).await? {
+            return Err(CoreError::Banned { until: ban.until });
+        }
+        let first = self.presence().join(app, room_id, member, conn, now_ms()).await?;
+        if !first {
+            return Ok(JoinStatus::AlreadyInGroup);
+        }
+        if !guest && self.inner.opts.member_tips {
+            let tip = Tip::new(TipKind::MemberJoined, None, vec![member.user_id.clone()]);
+            self.publish_member_tip(app, room_id, &tip).await;
+        }
+        Ok(JoinStatus::Success)
+    }
+
+    /// Re-records a connection that is already in the room (no checks, no
+    /// tip): presence repair after the shared store lost it.
+    pub async fn restore_presence(&self, app: AppId, room_id: &str, member: &MemberInfo, conn: ConnKey) -> Result<()> {
+        self.presence()
+            .join(app, room_id, member, conn, now_ms())
+            .await
+            .map(|_| ())
+    }
+
+    /// Checks that `user` may quit on request (the owner may not).
+    pub async fn check_quit(&self, app: AppId, room_id: &str, user: &str) -> Result<()> {
+        if let Some(room) = self.store().room(app, room_id).await?
+            && room.owner.as_deref() == Some(user)
+        {
+            return Err(CoreError::OwnerCannotQuit);
+        }
+        Ok(())
+    }
+
+    /// Removes a connection from the room (quit, disconnect, kick).
+    pub async fn leave(&self, app: AppId, room_id: &str, user: &str, conn: ConnKey, announce: bool) -> Result<()> {
+        let last = self.presence().leave(app, room_id, user, conn).await?;
+        if last && announce && !ids::is_guest(user) && self.inner.opts.member_tips {
+            let tip = Tip::new(TipKind::MemberQuit, None, vec![user.to_string()]);
+            self.publish_member_tip(app, room_id, &tip).await;
+        }
+        Ok(())
+    }
+
+    pub async fn online_count(&self, app: AppId, room_id: &str) -> Result<u64> {
+        self.room(app, room_id).await?;
+        self.presence().count(app, room_id).await
+    }
+
+    pub async fn online_members(
+        &self,
+        app: AppId,
+        room_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<OnlineMember>> {
+        self.room(app, room_id).await?;
+        self.presence()
+            .members(app, room_id, cursor.filter(|c| !c.is_empty()), page_limit(limit))
+            .await
+    }
+}

@@ -1,0 +1,108 @@
+//! Publication: admission by frequency control, a room sequence number,
+//! one encoding and the bus, all under a per-room stripe lock so events
+//! reach the bus in sequence order. Tips and effects publish through here.
+
+use super::Rooms;
+use crate::error::{CoreError, Result};
+use crate::event::RoomEvent;
+use crate::ids::AppId;
+use crate::metrics as m;
+use crate::model::{Priority, now_ms};
+use crate::ports::sequencer::{Admission, AdmitClass};
+use crate::wire::{self, Payload, Tip};
+use bytes::Bytes;
+
+const PUBLISH_STRIPES: usize = 256;
+
+/// Striped locks: rooms sharing a stripe serialize their publications,
+/// which is rare and harmless; a room never publishes out of order.
+pub(super) struct PublishLocks(Vec<tokio::sync::Mutex<()>>);
+
+impl PublishLocks {
+    pub(super) fn new() -> Self {
+        Self((0..PUBLISH_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+
+    async fn lock(&self, app: AppId, room_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0[crate::shard::index(&(app, room_id), PUBLISH_STRIPES)]
+            .lock()
+            .await
+    }
+}
+
+impl Rooms {
+    pub(super) async fn publish_tip(&self, app: AppId, room_id: &str, tip: &Tip, class: AdmitClass) -> Result<()> {
+        let priority = match class {
+            AdmitClass::Message { priority, .. } => priority,
+            AdmitClass::Exempt => Priority::High,
+        };
+        self.publish_event(app, room_id, class, "tip", |seq, time| {
+            wire::encode_event(room_id, seq, time, priority, &Payload::Tip(tip))
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Join/quit tips ride at Lowest priority and may be dropped, like in
+    /// AVChatRoom; failing to publish one never fails the join or quit.
+    pub(super) async fn publish_member_tip(&self, app: AppId, room_id: &str, tip: &Tip) {
+        let class = AdmitClass::Message {
+            priority: Priority::Lowest,
+            privileged: false,
+        };
+        if let Err(e) = self.publish_tip(app, room_id, tip, class).await {
+            tracing::warn!(app, room = %room_id, error = %e, "member tip not published");
+        }
+    }
+
+    /// Admits, sequences, encodes once and publishes, in sequence order.
+    /// Returns the event's `seq`, or `None` when frequency control dropped
+    /// it, with the time it was stamped with.
+    pub(super) async fn publish_event(
+        &self,
+        app: AppId,
+        room_id: &str,
+        class: AdmitClass,
+        kind: &'static str,
+        encode: impl FnOnce(u64, i64) -> Vec<u8>,
+    ) -> Result<(Option<u64>, i64)> {
+        let _order = self.inner.publish_locks.lock(app, room_id).await;
+        // The room was checked when the request arrived; it may have been
+        // dismissed while the event was screened or hooked. Checked again
+        // here, after any dismissal's publication, so nothing is published
+        // after `Dismissed` (the Redis sequencer also refuses gone rooms).
+        if !self.store().exists(app, room_id).await? {
+            return Err(CoreError::RoomNotFound(room_id.to_string()));
+        }
+        let time = now_ms();
+        let admission = self.inner.deps.sequencer.admit(app, room_id, class, time).await?;
+        let seq = match admission {
+            Admission::Accepted { seq } => seq,
+            Admission::Dropped => return Ok((None, time)),
+            Admission::RoomGone => return Err(CoreError::RoomNotFound(room_id.to_string())),
+        };
+        let json = Bytes::from(encode(seq, time));
+        self.publish_in_order(app, room_id, RoomEvent::Deliver { seq, json }, kind)
+            .await?;
+        Ok((Some(seq), time))
+    }
+
+    /// Publishes an effect (kick, dismissal): no sequence number, but after
+    /// every event published before it.
+    pub(super) async fn publish_effect(
+        &self,
+        app: AppId,
+        room_id: &str,
+        event: RoomEvent,
+        kind: &'static str,
+    ) -> Result<()> {
+        let _order = self.inner.publish_locks.lock(app, room_id).await;
+        self.publish_in_order(app, room_id, event, kind).await
+    }
+
+    async fn publish_in_order(&self, app: AppId, room_id: &str, event: RoomEvent, kind: &'static str) -> Result<()> {
+        self.bus().publish_event(app, room_id, event).await?;
+        metrics::counter!(m::PUBLISHED, "kind" => kind).increment(1);
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Identity ops: login, logout, updateProfile, and the logged-in check the
+//! other families use.
+
+use super::membership::leave_all_rooms;
+use crate::conn::Conn;
+use crate::ctx::GatewayCtx;
+use crate::error::{GatewayError, Result};
+use crate::protocol;
+use roomcast_core::CoreError;
+use roomcast_core::ids::AppId;
+use roomcast_core::model::UserProfile;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub(super) fn logged_in(conn: &Conn) -> Result<(AppId, String)> {
+    let s = conn.session.lock();
+    match (s.app, &s.user) {
+        (Some(app), Some(user)) => Ok((app, user.clone())),
+        _ => Err(CoreError::NotLoggedIn.into()),
+    }
+}
+
+pub(super) async fn login(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::LoginData) -> Result<Value> {
+    {
+        let s = conn.session.lock();
+        if s.user.is_some() {
+            return Err(GatewayError::AlreadyLoggedIn);
+        }
+        if !s.rooms.is_empty() {
+            return Err(GatewayError::LoginAfterJoin);
+        }
+        if let Some(a) = s.app
+            && a != d.sdk_app_id
+        {
+            return Err(GatewayError::AppMismatch(a));
+        }
+    }
+    let identity = ctx
+        .rooms
+        .apps()
+        .login(d.sdk_app_id, &d.user_id, &d.user_sig, roomcast_core::apps::now_secs())?;
+    let profile = ctx.rooms.profile(d.sdk_app_id, &d.user_id).await?;
+    {
+        let mut s = conn.session.lock();
+        s.app = Some(identity.app);
+        s.user = Some(identity.user_id.clone());
+        s.is_app_admin = identity.is_app_admin;
+        s.profile = profile.clone();
+    }
+    ctx.conns.register_user(conn, identity.app, &identity.user_id);
+    tracing::debug!(conn = conn.id, app = identity.app, user = %identity.user_id, "logged in");
+    Ok(json!({ "sdkAppId": identity.app, "userId": identity.user_id, "nick": profile.nick, "avatar": profile.avatar }))
+}
+
+pub(super) async fn logout(ctx: &GatewayCtx, conn: &Arc<Conn>) -> Result<Value> {
+    let (app, user) = logged_in(conn)?;
+    leave_all_rooms(ctx, conn, true).await;
+    ctx.conns.unregister_user(conn, app, &user);
+    let mut s = conn.session.lock();
+    s.user = None;
+    s.is_app_admin = false;
+    s.profile = UserProfile::default();
+    Ok(Value::Null)
+}
+
+pub(super) async fn update_profile(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::ProfileData) -> Result<Value> {
+    let (app, user) = logged_in(conn)?;
+    let mut profile = conn.session.lock().profile.clone();
+    if let Some(n) = d.nick {
+        profile.nick = n;
+    }
+    if let Some(a) = d.avatar {
+        profile.avatar = a;
+    }
+    // Room control screens the nickname and stores the profile.
+    let profile = ctx.control.update_profile(app, &user, &profile).await?;
+    ctx.conns.set_local_profile(app, &user, &profile);
+    Ok(json!({ "nick": profile.nick, "avatar": profile.avatar }))
+}

@@ -1,0 +1,152 @@
+//! Room membership ops: join, quit, onlineCount, onlineMembers; leaving
+//! every room (logout, disconnect); and what happens when the fan-out
+//! removes a connection from a room (`SessionEvictor`).
+//!
+//! Join and quit keep the session's room set, the local fan-out registry
+//! and presence in step; the order of those steps is what keeps a member
+//! from missing or receiving events around the change.
+
+use crate::conn::Conn;
+use crate::ctx::GatewayCtx;
+use crate::error::{GatewayError, Result};
+use crate::fanout::Evictor;
+use crate::protocol;
+use roomcast_core::CoreError;
+use roomcast_core::ids::AppId;
+use roomcast_core::ports::presence::MemberInfo;
+use roomcast_core::rooms::Rooms;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The connection's app, binding it on first use (only to a configured app).
+fn bind_app(ctx: &GatewayCtx, conn: &Conn, requested: Option<AppId>) -> Result<AppId> {
+    if let Some(r) = requested {
+        ctx.rooms.apps().get(r)?;
+    }
+    let mut s = conn.session.lock();
+    match (s.app, requested) {
+        (Some(a), Some(r)) if a != r => Err(GatewayError::AppMismatch(a)),
+        (Some(a), _) => Ok(a),
+        (None, Some(r)) => {
+            s.app = Some(r);
+            Ok(r)
+        }
+        (None, None) => Err(GatewayError::NoApp),
+    }
+}
+
+pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
+    let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    roomcast_core::ids::validate_room_id(&d.room_id).map_err(GatewayError::Core)?;
+    let member = {
+        let s = conn.session.lock();
+        if s.rooms.contains(&d.room_id) {
+            return Ok(json!({ "roomId": d.room_id, "status": "already_in_group" }));
+        }
+        let max = ctx.opts.max_rooms_per_connection;
+        if s.rooms.len() >= max {
+            return Err(GatewayError::TooManyRooms(max));
+        }
+        MemberInfo {
+            user_id: s.member_id().to_string(),
+            nick: s.profile.nick.clone(),
+            avatar: s.profile.avatar.clone(),
+        }
+    };
+    // Subscribe before joining, so nothing published after the join answer is missed.
+    ctx.local.add(&ctx.rooms, app, &d.room_id, conn).await?;
+    conn.session.lock().rooms.insert(d.room_id.clone());
+    match ctx.rooms.join(app, &d.room_id, &member, conn.id).await {
+        Ok(status) => Ok(json!({ "roomId": d.room_id, "status": status.as_str() })),
+        Err(e) => {
+            conn.session.lock().rooms.remove(&d.room_id);
+            ctx.local.remove(app, &d.room_id, conn.id);
+            Err(e.into())
+        }
+    }
+}
+
+pub(super) async fn quit(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
+    let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    let (member, user) = {
+        let s = conn.session.lock();
+        if !s.rooms.contains(&d.room_id) {
+            return Err(CoreError::NotMember(d.room_id).into());
+        }
+        (s.member_id().to_string(), s.user.clone())
+    };
+    if let Some(user) = &user {
+        ctx.rooms.check_quit(app, &d.room_id, user).await?;
+    }
+    conn.session.lock().rooms.remove(&d.room_id);
+    ctx.local.remove(app, &d.room_id, conn.id);
+    ctx.rooms.leave(app, &d.room_id, &member, conn.id, true).await?;
+    Ok(json!({ "roomId": d.room_id }))
+}
+
+pub(super) async fn online_count(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
+    let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    let count = ctx.rooms.online_count(app, &d.room_id).await?;
+    Ok(json!({ "roomId": d.room_id, "count": count }))
+}
+
+pub(super) async fn online_members(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::MembersData) -> Result<Value> {
+    let app = bind_app(ctx, conn, None)?;
+    let page = ctx
+        .rooms
+        .online_members(app, &d.room_id, d.cursor.as_deref(), d.limit)
+        .await?;
+    Ok(json!({ "members": page.items, "nextCursor": page.next_cursor }))
+}
+
+/// Leaves every room the connection is in (logout, disconnect).
+pub(super) async fn leave_all_rooms(ctx: &GatewayCtx, conn: &Arc<Conn>, announce: bool) {
+    let (app, member, rooms) = {
+        let mut s = conn.session.lock();
+        let rooms: Vec<String> = s.rooms.drain().collect();
+        (s.app, s.member_id().to_string(), rooms)
+    };
+    let Some(app) = app else { return };
+    // Local delivery stops for every room before the first await, so an
+    // interrupted leave cannot leave the connection in a room's list.
+    for room in &rooms {
+        ctx.local.remove(app, room, conn.id);
+    }
+    for room in rooms {
+        if let Err(e) = ctx.rooms.leave(app, &room, &member, conn.id, announce).await {
+            tracing::warn!(app, room = %room, error = %e, "presence leave failed");
+        }
+    }
+}
+
+/// What the session layer does when the fan-out removes a connection from a
+/// room (a ban's kick, a dismissal): the session forgets the room and the
+/// presence store is told.
+pub(crate) struct SessionEvictor {
+    rooms: Rooms,
+}
+
+impl SessionEvictor {
+    pub(crate) fn new(rooms: Rooms) -> Self {
+        Self { rooms }
+    }
+}
+
+impl Evictor for SessionEvictor {
+    fn evicted(&self, conn: &Arc<Conn>, app: AppId, room: &str) {
+        let member = {
+            let mut s = conn.session.lock();
+            s.rooms.remove(room);
+            s.member_id().to_string()
+        };
+        // Also after a dismissal (presence is already gone): the leave clears
+        // this gateway's own bookkeeping of the connection.
+        let rooms = self.rooms.clone();
+        let (room, id) = (room.to_string(), conn.id);
+        tokio::spawn(async move {
+            if let Err(e) = rooms.leave(app, &room, &member, id, false).await {
+                tracing::warn!(app, room = %room, error = %e, "presence leave after kick failed");
+            }
+        });
+    }
+}

@@ -1,0 +1,59 @@
+//! The gateway's background chores: one sweep per ping interval that pings
+//! every connection and closes idle ones, the rate limiter's cleanup, and
+//! draining at shutdown.
+//!
+//! A single timer for the whole gateway instead of one per client: the
+//! connection tasks wait on their socket and queue only.
+
+use crate::conn::Out;
+use crate::ctx::GatewayCtx;
+use crate::protocol::close;
+use roomcast_core::model::now_ms;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Sweeps until `shutdown`; then drains the connections.
+pub(crate) async fn run(ctx: &GatewayCtx, shutdown: CancellationToken) {
+    let period = Duration::from_millis(ctx.opts.ping_interval_ms);
+    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut last_limiter_sweep = now_ms();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = sweep.tick() => {
+                sweep_connections(ctx);
+                if now_ms() - last_limiter_sweep > 30_000 {
+                    ctx.limiter.sweep(now_ms());
+                    last_limiter_sweep = now_ms();
+                }
+            }
+        }
+    }
+    drain(ctx).await;
+}
+
+fn sweep_connections(ctx: &GatewayCtx) {
+    let idle_ms = ctx.opts.idle_timeout_ms as i64;
+    let now = now_ms();
+    ctx.conns.for_each(|c| {
+        if now - c.last_seen_ms.load(Ordering::Relaxed) > idle_ms {
+            c.out.push(Out::Close(close::IDLE, "idle timeout"));
+        } else {
+            c.out.push(Out::Ping);
+        }
+    });
+}
+
+/// Tells every client to reconnect elsewhere and closes it, waiting up to
+/// the grace period for them to go.
+pub(crate) async fn drain(ctx: &GatewayCtx) {
+    let n = ctx.conns.count();
+    tracing::info!(connections = n, "draining gateway");
+    ctx.conns.start_drain();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ctx.opts.drain_grace_ms);
+    while ctx.conns.count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tracing::info!(remaining = ctx.conns.count(), "gateway drained");
+}

@@ -1,0 +1,62 @@
+//! The `/ws` endpoint: refuses what it must over plain HTTP (draining, an
+//! unknown app, a bad handshake, a full gateway), then hands the upgraded
+//! socket to a session task.
+//!
+//! Refusals happen before the upgrade so a client or load balancer sees an
+//! HTTP status it can act on (try another gateway) instead of a close.
+
+use crate::ctx::GatewayCtx;
+use crate::session;
+use crate::ws;
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use roomcast_core::ids::AppId;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub(crate) struct WsQuery {
+    #[serde(rename = "sdkAppId")]
+    sdk_app_id: Option<AppId>,
+}
+
+pub(crate) async fn ws_upgrade(
+    State(ctx): State<Arc<GatewayCtx>>,
+    Query(q): Query<WsQuery>,
+    mut req: Request,
+) -> Response {
+    if ctx.conns.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining; connect to another gateway").into_response();
+    }
+    if let Some(app) = q.sdk_app_id
+        && ctx.rooms.apps().get(app).is_err()
+    {
+        return (StatusCode::BAD_REQUEST, "unknown sdkAppId").into_response();
+    }
+    let switching = match ws::handshake::answer(req.headers()) {
+        Ok(r) => r,
+        Err(refused) => return refused.into_response(),
+    };
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return (StatusCode::BAD_REQUEST, "connection cannot be upgraded").into_response();
+    };
+    if !ctx.conns.reserve() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "gateway full; connect to another gateway",
+        )
+            .into_response();
+    }
+    let app = q.sdk_app_id;
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => session::run(ctx, upgraded, app).await,
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket upgrade failed");
+                ctx.conns.unreserve();
+            }
+        }
+    });
+    switching
+}

@@ -1,0 +1,109 @@
+//! What every cluster role shares: its identity, its NATS and Redis
+//! connections, the bus, and the read-through room-state cache kept fresh
+//! by room control's invalidation events.
+
+use crate::config::Config;
+use crate::error::ServerError;
+use roomcast_cluster::{CachedStore, NatsBus, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis};
+use roomcast_control::InternalToken;
+use roomcast_core::apps::Apps;
+use roomcast_core::ports::bus::Bus;
+use roomcast_core::ports::idempotency::Idempotency;
+use roomcast_core::ports::screen::Screen;
+use roomcast_core::rooms::{Rooms, RoomsDeps};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct ClusterConnections {
+    /// `<role>-<random>`: names this process in NATS and in presence keys.
+    pub id: String,
+    pub nats: async_nats::Client,
+    pub redis: redis::aio::ConnectionManager,
+    pub bus: Arc<dyn Bus>,
+    pub store: Arc<CachedStore>,
+}
+
+impl ClusterConnections {
+    pub async fn connect(role: &str, config: &Config) -> Result<Self, ServerError> {
+        config.validate()?;
+        let cluster = &config.cluster;
+        cluster.validate().map_err(ServerError::Config)?;
+        let id = format!("{role}-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+        let nats = connect_nats(cluster, &id).await.map_err(|e| ServerError::Connect {
+            what: "nats",
+            reason: e.to_string(),
+        })?;
+        let redis = connect_redis(&cluster.redis_url)
+            .await
+            .map_err(|e| ServerError::Connect {
+                what: "redis",
+                reason: e.to_string(),
+            })?;
+        let bus: Arc<dyn Bus> = Arc::new(NatsBus::new(nats.clone()));
+        let store = Arc::new(CachedStore::new(
+            Arc::new(RedisStore::new(redis.clone())),
+            bus.clone(),
+            Duration::from_millis(cluster.cache_ttl_ms),
+            cluster.cache_max_entries,
+        ));
+        Ok(Self {
+            id,
+            nats,
+            redis,
+            bus,
+            store,
+        })
+    }
+
+    /// The room service over the shared store, presence and sequencer.
+    /// `idempotency` and `screen` only for roles that send or screen.
+    pub fn rooms(
+        &self,
+        config: &Config,
+        idempotency: Option<Arc<dyn Idempotency>>,
+        screen: Option<Arc<dyn Screen>>,
+    ) -> Rooms {
+        let hook = screen
+            .is_some()
+            .then(|| Arc::new(roomcast_hooks::HttpHook::new()) as Arc<dyn roomcast_core::ports::hook::BeforeSendHook>);
+        Rooms::new(
+            config.rooms.clone(),
+            RoomsDeps {
+                apps: Apps::new(config.apps.clone()),
+                store: self.store.clone(),
+                presence: Arc::new(RedisPresence::new(self.redis.clone(), self.id.clone())),
+                sequencer: Arc::new(RedisSequencer::new(self.redis.clone(), config.rooms.frequency)),
+                bus: self.bus.clone(),
+                idempotency,
+                screen,
+                hook,
+            },
+        )
+    }
+
+    /// Drops cached room state whenever room control announces a change.
+    pub fn spawn_invalidation(&self, config: &Config, stop: CancellationToken) -> JoinHandle<()> {
+        let apps = Apps::new(config.apps.clone()).ids();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.run_invalidation(apps, stop).await {
+                tracing::warn!(error = %e, "cache invalidation stopped");
+            }
+        })
+    }
+
+    /// Flushes what this process published before it exits.
+    pub async fn close(&self) {
+        let _ = self.nats.flush().await;
+    }
+}
+
+/// The token cluster processes present to room control.
+pub(crate) fn internal_token(config: &Config) -> InternalToken {
+    match &config.cluster.internal_token {
+        Some(t) => InternalToken::new(t),
+        None => InternalToken::derive(&Apps::new(config.apps.clone())),
+    }
+}

@@ -1,0 +1,119 @@
+//! The room-control role: the only writer of room state. It serves the
+//! operator's admin API and the internal `RoomControlService` gateways call
+//! for their users' mutes, bans, admins, room edits, dismissals and
+//! profiles; it screens the user text those carry, and reaps the presence
+//! of gateways that stopped heartbeating.
+
+use super::cluster::{ClusterConnections, internal_token};
+use super::screening::Screening;
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::http::{Readiness, ops_router};
+use crate::serve::{AdminApi, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::telemetry;
+use roomcast_cluster::RedisModerationStore;
+use roomcast_control::InternalService;
+use roomcast_core::rooms::Rooms;
+use roomcast_moderator::NatsSubmitter;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub struct ControlNode {
+    config: Config,
+    conns: ClusterConnections,
+    rooms: Rooms,
+    screening: Screening,
+    http: TcpListener,
+    grpc: TcpListener,
+}
+
+impl ControlNode {
+    pub async fn build(config: Config) -> Result<Self, ServerError> {
+        let conns = ClusterConnections::connect("control", &config).await?;
+        let screening = Screening::build(
+            &config,
+            Arc::new(RedisModerationStore::new(conns.redis.clone())),
+            conns.bus.clone(),
+        )?;
+        let rooms = conns.rooms(&config, None, Some(screening.screen.clone()));
+        let http = bind(config.server.http_addr).await?;
+        let grpc = bind(config.server.grpc_addr).await?;
+        Ok(Self {
+            config,
+            conns,
+            rooms,
+            screening,
+            http,
+            grpc,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.conns.id
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown`, then stops.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
+        let Self {
+            config,
+            conns,
+            rooms,
+            screening,
+            http,
+            grpc,
+        } = self;
+        let stop = CancellationToken::new();
+        let background = CancellationToken::new();
+        let invalidation = conns.spawn_invalidation(&config, background.clone());
+        let sync = screening.spawn_sync(&config, background.clone());
+        let ready: Readiness = {
+            let s = shutdown.clone();
+            Arc::new(move || !s.is_cancelled())
+        };
+        let mut servers = vec![spawn_http(
+            http,
+            ops_router(ready, telemetry::prometheus()),
+            stop.clone(),
+        )];
+        let submitter = NatsSubmitter::new(
+            conns.nats.clone(),
+            Duration::from_millis(config.cluster.submit_timeout_ms),
+        );
+        let api = AdminApi {
+            rooms: rooms.clone(),
+            submitter: Arc::new(submitter),
+            lists: screening.lists.clone(),
+            internal: Some(InternalService::new(Arc::new(rooms), internal_token(&config))),
+        };
+        servers.push(spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?);
+        let gateway_ttl = Duration::from_millis(config.cluster.gateway_ttl_ms);
+        let reaper = tokio::spawn(roomcast_cluster::reaper(
+            conns.redis.clone(),
+            gateway_ttl / 3,
+            background.clone(),
+        ));
+        tracing::info!(id = %conns.id, "room control running");
+        shutdown.cancelled().await;
+        background.cancel();
+        let _ = reaper.await;
+        let _ = sync.await;
+        let _ = invalidation.await;
+        stop.cancel();
+        wait_stopped(servers).await;
+        conns.close().await;
+        screening.shutdown().await;
+        tracing::info!("room control stopped");
+        Ok(())
+    }
+}

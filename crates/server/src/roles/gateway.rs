@@ -1,0 +1,103 @@
+//! The gateway role: client WebSockets and fan-out. It reads room state
+//! (cached), records its own connections' presence, hands user messages to
+//! the moderator pool and room-state changes to room control; it writes no
+//! room state itself.
+
+use super::cluster::{ClusterConnections, internal_token};
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::http::{Readiness, ops_router};
+use crate::serve::{bind, spawn_http, wait_stopped};
+use crate::telemetry;
+use roomcast_control::RemoteControl;
+use roomcast_gateway::Gateway;
+use roomcast_moderator::NatsSubmitter;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub struct GatewayNode {
+    config: Config,
+    conns: ClusterConnections,
+    gateway: Gateway,
+    http: TcpListener,
+}
+
+impl GatewayNode {
+    pub async fn build(config: Config) -> Result<Self, ServerError> {
+        let conns = ClusterConnections::connect("gateway", &config).await?;
+        let rooms = conns.rooms(&config, None, None);
+        let cluster = &config.cluster;
+        let submitter = NatsSubmitter::new(conns.nats.clone(), Duration::from_millis(cluster.submit_timeout_ms));
+        let control = RemoteControl::new(
+            &cluster.control_url,
+            &internal_token(&config),
+            Duration::from_millis(cluster.control_timeout_ms),
+        )
+        .map_err(|e| ServerError::Config(e.to_string()))?;
+        let gateway = Gateway::build(config.gateway.clone(), rooms, Arc::new(submitter), Arc::new(control))
+            .map_err(ServerError::Config)?;
+        let http = bind(config.server.http_addr).await?;
+        Ok(Self {
+            config,
+            conns,
+            gateway,
+            http,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.conns.id
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown`, then drains the connections and stops.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
+        let Self {
+            config,
+            conns,
+            gateway,
+            http,
+        } = self;
+        let stop = CancellationToken::new();
+        let background = CancellationToken::new();
+        let invalidation = conns.spawn_invalidation(&config, background.clone());
+        let ready: Readiness = {
+            let gw = gateway.clone();
+            Arc::new(move || !gw.is_draining())
+        };
+        let router = gateway.router().merge(ops_router(ready, telemetry::prometheus()));
+        let server = spawn_http(http, router, stop.clone());
+        // A heartbeat that lapsed (Redis outage, stall) lets the reaper drop
+        // this gateway's presence: write it again once the heartbeat is back.
+        let on_lost = {
+            let gw = gateway.clone();
+            move || {
+                let gw = gw.clone();
+                tokio::spawn(async move { gw.restore_presence().await });
+            }
+        };
+        let heartbeat = tokio::spawn(roomcast_cluster::heartbeat(
+            conns.redis.clone(),
+            conns.id.clone(),
+            Duration::from_millis(config.cluster.gateway_ttl_ms),
+            background.clone(),
+            on_lost,
+        ));
+        tracing::info!(id = %conns.id, "gateway running");
+        gateway.run(shutdown).await;
+        background.cancel();
+        let _ = heartbeat.await;
+        let _ = invalidation.await;
+        stop.cancel();
+        wait_stopped(vec![server]).await;
+        conns.close().await;
+        tracing::info!("gateway stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,113 @@
+//! Standalone mode: gateway, room control and moderation in one process
+//! over the in-process bus and in-memory adapters.
+
+use super::screening::Screening;
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::http::ops_router;
+use crate::serve::{AdminApi, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::telemetry;
+use roomcast_core::apps::Apps;
+use roomcast_core::memory::{MemoryBus, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore};
+use roomcast_core::ports::bus::Bus;
+use roomcast_core::rooms::{Rooms, RoomsDeps};
+use roomcast_gateway::Gateway;
+use roomcast_moderation::service::{MemoryModerationStore, ModerationStore};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A built standalone server: listeners are bound, nothing runs until `run`.
+pub struct Standalone {
+    rooms: Rooms,
+    gateway: Gateway,
+    screening: Screening,
+    http: TcpListener,
+    grpc: TcpListener,
+}
+
+impl Standalone {
+    pub async fn build(config: Config) -> Result<Self, ServerError> {
+        config.validate()?;
+        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(config.bus.subscription_capacity));
+        let moderation_store: Arc<dyn ModerationStore> = Arc::new(MemoryModerationStore::default());
+        let screening = Screening::build(&config, moderation_store, bus.clone())?;
+        let rooms = Rooms::new(
+            config.rooms.clone(),
+            RoomsDeps {
+                apps: Apps::new(config.apps.clone()),
+                store: Arc::new(MemoryStore::new()),
+                presence: Arc::new(MemoryPresence::new()),
+                sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
+                bus,
+                idempotency: Some(Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries))),
+                screen: Some(screening.screen.clone()),
+                hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
+            },
+        );
+        // One process: messages and room-state changes go straight to the rules.
+        let gateway = Gateway::build(
+            config.gateway.clone(),
+            rooms.clone(),
+            Arc::new(rooms.clone()),
+            Arc::new(rooms.clone()),
+        )
+        .map_err(ServerError::Config)?;
+        let http = bind(config.server.http_addr).await?;
+        let grpc = bind(config.server.grpc_addr).await?;
+        Ok(Self {
+            rooms,
+            gateway,
+            screening,
+            http,
+            grpc,
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn rooms(&self) -> &Rooms {
+        &self.rooms
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains the gateway and stops.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
+        let Standalone {
+            rooms,
+            gateway,
+            screening,
+            http,
+            grpc,
+        } = self;
+        let stop = CancellationToken::new();
+        let ready = {
+            let gw = gateway.clone();
+            move || !gw.is_draining()
+        };
+        let router = gateway
+            .router()
+            .merge(ops_router(Arc::new(ready), telemetry::prometheus()));
+        let http_task = spawn_http(http, router, stop.clone());
+        let api = AdminApi {
+            rooms: rooms.clone(),
+            submitter: Arc::new(rooms),
+            lists: screening.lists.clone(),
+            internal: None,
+        };
+        let grpc_task = spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?;
+        tracing::info!("standalone server running");
+        gateway.run(shutdown).await;
+        stop.cancel();
+        wait_stopped(vec![http_task, grpc_task]).await;
+        screening.shutdown().await;
+        tracing::info!("standalone server stopped");
+        Ok(())
+    }
+}

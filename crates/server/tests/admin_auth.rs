@@ -1,0 +1,220 @@
+//! Authentication of the gRPC admin API (`roomcast.v1.RoomAdmin`), and the
+//! gRPC health and reflection services beside it.
+
+mod support;
+
+use support::*;
+use tonic::Code;
+use tonic::transport::Channel;
+
+// ---- authentication ---------------------------------------------------------
+
+#[tokio::test]
+async fn admin_calls_without_metadata_are_unauthenticated() {
+    let server = TestServer::start().await;
+
+    // Nothing at all, not even the SDKAppID.
+    let mut bare = bare_admin_client(server.grpc).await;
+    let r = bare.list_rooms(list_rooms_req()).await;
+    expect_status(r, Code::Unauthenticated, 70002, "no metadata");
+
+    // The SDKAppID but no credentials.
+    let mut none = admin_client(server.grpc, AdminAuth::None).await;
+    let r = none.list_rooms(list_rooms_req()).await;
+    expect_status(r, Code::Unauthenticated, 70002, "no credentials");
+    let r = none.create_room(create_req("anon", "x")).await;
+    expect_status(r, Code::Unauthenticated, 70002, "create without credentials");
+
+    // Nothing was created by the rejected call.
+    assert_room_missing(&mut server.admin().await, "anon").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn admin_token_and_usersig_authentication() {
+    let server = TestServer::start().await;
+
+    // The configured token works.
+    let mut token = server.admin().await;
+    token.list_rooms(list_rooms_req()).await.expect("valid token");
+
+    // The admin identifier with a valid userSig works.
+    let sig = sig_with(APP, SECRET, ADMIN, 3600, now_secs());
+    let mut by_sig = admin_client(
+        server.grpc,
+        AdminAuth::Sig {
+            identifier: ADMIN.into(),
+            sig,
+        },
+    )
+    .await;
+    let room = by_sig
+        .create_room(create_req("by-sig", "signed"))
+        .await
+        .expect("admin usersig works")
+        .into_inner()
+        .room
+        .unwrap();
+    assert_eq!(room.room_id, "by-sig");
+
+    // Every other credential is refused, for reading and for creating.
+    let admin_sig = |sig: String| AdminAuth::Sig {
+        identifier: ADMIN.into(),
+        sig,
+    };
+    let refused = [
+        (
+            "wrong token",
+            AdminAuth::Token("not-the-admin-token-123".into()),
+            Code::PermissionDenied,
+            10007,
+        ),
+        // A valid userSig of an ordinary user is not an admin credential.
+        (
+            "non-admin identifier",
+            AdminAuth::Sig {
+                identifier: "alice".into(),
+                sig: usersig("alice"),
+            },
+            Code::PermissionDenied,
+            10007,
+        ),
+        // The admin identifier presenting someone else's sig.
+        (
+            "sig minted for another identifier",
+            admin_sig(usersig("alice")),
+            Code::Unauthenticated,
+            70013,
+        ),
+        (
+            "expired admin sig",
+            admin_sig(sig_with(APP, SECRET, ADMIN, 60, now_secs() - 7200)),
+            Code::Unauthenticated,
+            70001,
+        ),
+        (
+            "garbage sig",
+            admin_sig("definitely-not-a-usersig".into()),
+            Code::Unauthenticated,
+            70003,
+        ),
+        (
+            "sig with the wrong secret",
+            admin_sig(sig_with(
+                APP,
+                "another-secret-0123456789abcdef",
+                ADMIN,
+                3600,
+                now_secs(),
+            )),
+            Code::Unauthenticated,
+            70003,
+        ),
+        // An app this server does not serve, with otherwise valid credentials.
+        (
+            "unknown app",
+            AdminAuth::App(999, Box::new(AdminAuth::Token(ADMIN_TOKEN.into()))),
+            Code::Unauthenticated,
+            60006,
+        ),
+    ];
+    let mut refused_ids = Vec::new();
+    for (i, (what, auth, code, numeric)) in refused.into_iter().enumerate() {
+        let mut client = admin_client(server.grpc, auth).await;
+        let r = client.list_rooms(list_rooms_req()).await;
+        expect_status(r, code, numeric, what);
+        let id = format!("by-refused-{i}");
+        let r = client.create_room(create_req(&id, "x")).await;
+        expect_status(r, code, numeric, &format!("create with {what}"));
+        refused_ids.push(id);
+    }
+
+    // The rejected creates left nothing behind.
+    let mut ids = refused_ids.clone();
+    ids.push("by-sig".into());
+    let mut got = token
+        .get_rooms(pb::GetRoomsRequest { room_ids: ids })
+        .await
+        .unwrap()
+        .into_inner();
+    got.missing.sort();
+    assert_eq!(got.missing, refused_ids);
+    assert_eq!(got.rooms.len(), 1);
+    server.stop().await;
+}
+
+// ---- health and reflection --------------------------------------------------
+
+#[tokio::test]
+async fn grpc_health_reports_serving() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+
+    let server = TestServer::start().await;
+    let mut health = HealthClient::new(channel(server.grpc).await);
+    for service in ["", "roomcast.v1.RoomAdmin"] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("health check of {service:?}: {e:?}"))
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32, "service {service:?}");
+    }
+    let r = health
+        .check(HealthCheckRequest {
+            service: "no.such.Service".into(),
+        })
+        .await;
+    assert_eq!(r.unwrap_err().code(), Code::NotFound);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn grpc_reflection_lists_the_admin_service() {
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    use tonic_reflection::pb::v1::{ServerReflectionRequest, ServerReflectionResponse};
+
+    let server = TestServer::start().await;
+    let mut reflection = ServerReflectionClient::new(channel(server.grpc).await);
+
+    async fn ask(client: &mut ServerReflectionClient<Channel>, request: MessageRequest) -> ServerReflectionResponse {
+        let req = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(request),
+        };
+        let mut stream = client
+            .server_reflection_info(futures_util::stream::iter(vec![req]))
+            .await
+            .expect("reflection answers")
+            .into_inner();
+        stream
+            .message()
+            .await
+            .expect("reflection response")
+            .expect("one response")
+    }
+
+    let resp = ask(&mut reflection, MessageRequest::ListServices(String::new())).await;
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
+        panic!("unexpected reflection response {resp:?}");
+    };
+    let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"roomcast.v1.RoomAdmin"), "{names:?}");
+
+    let resp = ask(
+        &mut reflection,
+        MessageRequest::FileContainingSymbol("roomcast.v1.RoomAdmin".into()),
+    )
+    .await;
+    let Some(MessageResponse::FileDescriptorResponse(files)) = resp.message_response else {
+        panic!("unexpected reflection response {resp:?}");
+    };
+    assert!(!files.file_descriptor_proto.is_empty());
+    server.stop().await;
+}
