@@ -72,7 +72,7 @@ impl FromStr for PriorityMix {
             let (name, weight) = part
                 .split_once('=')
                 .ok_or_else(|| format!("expected priority=weight, got {part:?}"))?;
-            let p = Priority::parse(name.trim()).ok_or_else(|| format!("unknown priority {name:?}"))?;
+            let p: Priority = name.trim().parse().map_err(|_| format!("unknown priority {name:?}"))?;
             let w: u32 = weight.trim().parse().map_err(|_| format!("bad weight in {part:?}"))?;
             if out.iter().any(|(q, _)| *q == p) {
                 return Err(format!("priority {name:?} given twice"));

@@ -417,7 +417,7 @@ impl Conn {
                     ts_ns,
                     priority: pr,
                 });
-                Message::text(rcproto::send(id, &plan.room_json[room], &body, plan.custom_body, pr))
+                Message::text(rcproto::send(id, &plan.room_names[room], &body, plan.custom_body, pr))
             }
             Proto::Nats(_) => Message::binary(nats::publish(&plan.room_names[room], body.as_bytes())),
             Proto::Socketio => Message::text(engineio::msg(&plan.room_names[room], &body)),

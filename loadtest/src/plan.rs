@@ -32,8 +32,6 @@ pub struct Plan {
     pub spread_sources: bool,
     /// Room names as the target knows them.
     pub room_names: Vec<String>,
-    /// Room names as JSON string literals (Roomcast `send`).
-    pub room_json: Vec<String>,
 }
 
 /// Largest serialized msgBody Roomcast accepts, less room for the element wrapper.
@@ -112,10 +110,6 @@ impl Plan {
                 Target::Socketio => format!("room-{r}"),
             })
             .collect();
-        let room_json = room_names
-            .iter()
-            .map(|n| serde_json::to_string(n).expect("string serializes"))
-            .collect();
         Ok(Self {
             target: a.target,
             endpoints,
@@ -132,7 +126,6 @@ impl Plan {
             connect_timeout: Duration::from_secs(a.connect_timeout_secs.max(1)),
             spread_sources: !a.no_source_spread,
             room_names,
-            room_json,
         })
     }
 

@@ -53,71 +53,45 @@ pub fn parse(frame: &str) -> Result<Incoming<'_>, serde_json::Error> {
     serde_json::from_str(frame)
 }
 
-/// Message priorities (`send.priority`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Priority {
-    High,
-    Normal,
-    Low,
-    Lowest,
-}
-
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::High => "High",
-            Priority::Normal => "Normal",
-            Priority::Low => "Low",
-            Priority::Lowest => "Lowest",
-        }
-    }
-
-    pub const ALL: [Priority; 4] = [Priority::High, Priority::Normal, Priority::Low, Priority::Lowest];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "high" => Some(Priority::High),
-            "normal" => Some(Priority::Normal),
-            "low" => Some(Priority::Low),
-            "lowest" => Some(Priority::Lowest),
-            _ => None,
-        }
-    }
-}
+use roomcast_core::client::requests::{self, LoginData, RoomData, SendData};
+pub use roomcast_core::model::Priority;
 
 pub fn login(id: u64, sdkappid: u64, user: &str, sig: &str) -> String {
-    serde_json::json!({"id": id, "op": "login", "data": {"sdkAppId": sdkappid, "userId": user, "userSig": sig}})
-        .to_string()
+    let data = LoginData {
+        sdk_app_id: sdkappid,
+        user_id: user.into(),
+        user_sig: sig.into(),
+    };
+    requests::request(id, "login", &data)
 }
 
 pub fn join(id: u64, room: &str, guest_app: Option<u64>) -> String {
-    match guest_app {
-        Some(app) => serde_json::json!({"id": id, "op": "join", "data": {"roomId": room, "sdkAppId": app}}),
-        None => serde_json::json!({"id": id, "op": "join", "data": {"roomId": room}}),
-    }
-    .to_string()
+    let data = RoomData {
+        room_id: room.into(),
+        sdk_app_id: guest_app,
+    };
+    requests::request(id, "join", &data)
 }
 
-/// A `send` request. `payload` must be JSON-safe ASCII (the load-test
-/// payload is); `custom` picks a TIMCustomElem (`Data`) over a TIMTextElem.
-pub fn send(id: u64, room_json: &str, payload: &str, custom: bool, priority: Priority) -> String {
+/// A `send` request; `custom` picks a TIMCustomElem (`Data`) over a
+/// TIMTextElem.
+pub fn send(id: u64, room: &str, payload: &str, custom: bool, priority: Priority) -> String {
     let (ty, field) = if custom {
         ("TIMCustomElem", "Data")
     } else {
         ("TIMTextElem", "Text")
     };
-    format!(
-        "{{\"id\":{id},\"op\":\"send\",\"data\":{{\"roomId\":{room_json},\"msgBody\":[{{\"MsgType\":\"{ty}\",\"MsgContent\":{{\"{field}\":\"{payload}\"}}}}],\"priority\":\"{}\"}}}}",
-        priority.as_str()
-    )
+    let data = SendData {
+        room_id: room.into(),
+        msg_body: serde_json::json!([{ "MsgType": ty, "MsgContent": { field: payload } }]),
+        priority,
+        msg_key: None,
+    };
+    requests::request(id, "send", &data)
 }
 
 /// Frequency-control drop (`dropReason: MsgFreqCtrl`).
-pub const CODE_FREQ_CTRL: i64 = 200_001;
+pub const CODE_FREQ_CTRL: i64 = roomcast_core::error::CODE_FREQUENCY_CONTROLLED as i64;
 
 #[cfg(test)]
 mod tests {
@@ -154,12 +128,12 @@ mod tests {
 
     #[test]
     fn send_frame_is_valid_json() {
-        let f = send(3, "\"lt-0\"", "LT|0|0|1|xx", true, Priority::High);
+        let f = send(3, "lt-0", "LT|0|0|1|xx", true, Priority::High);
         let v: serde_json::Value = serde_json::from_str(&f).unwrap();
         assert_eq!(v["op"], "send");
         assert_eq!(v["data"]["priority"], "High");
         assert_eq!(v["data"]["msgBody"][0]["MsgContent"]["Data"], "LT|0|0|1|xx");
-        let f = send(4, "\"lt-0\"", "p", false, Priority::Low);
+        let f = send(4, "lt-0", "p", false, Priority::Low);
         let v: serde_json::Value = serde_json::from_str(&f).unwrap();
         assert_eq!(v["data"]["msgBody"][0]["MsgType"], "TIMTextElem");
         let j: serde_json::Value = serde_json::from_str(&join(1, "r", Some(9))).unwrap();

@@ -50,6 +50,17 @@ impl FrequencyOptions {
         Ok(())
     }
 
+    /// One cap for the room and every sub-cap (tests).
+    #[cfg(test)]
+    pub(crate) fn uniform(cap: u32) -> Self {
+        Self {
+            room_cap_per_sec: cap,
+            normal_cap_per_sec: cap,
+            low_cap_per_sec: cap,
+            lowest_cap_per_sec: cap,
+        }
+    }
+
     fn sub_cap(&self, p: Priority) -> Option<u32> {
         match p {
             Priority::High => None,
@@ -126,12 +137,7 @@ mod tests {
     use super::*;
 
     fn opts(cap: u32) -> FrequencyOptions {
-        FrequencyOptions {
-            room_cap_per_sec: cap,
-            normal_cap_per_sec: cap,
-            low_cap_per_sec: cap,
-            lowest_cap_per_sec: cap,
-        }
+        FrequencyOptions::uniform(cap)
     }
 
     #[test]

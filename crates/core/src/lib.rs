@@ -4,6 +4,7 @@
 //! protobuf, WebSockets or the moderation engine.
 
 pub mod apps;
+pub mod client;
 pub mod error;
 pub mod event;
 pub mod freq;
@@ -18,6 +19,5 @@ pub mod ratelimit;
 pub mod rooms;
 pub mod shard;
 pub mod subject;
-pub mod wire;
 
 pub use error::{CoreError, Result};

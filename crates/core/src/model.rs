@@ -33,6 +33,19 @@ impl Priority {
     }
 }
 
+/// Case-insensitive names (`high`, `High`, …), for command lines; the
+/// client protocol's JSON takes the exact names.
+impl std::str::FromStr for Priority {
+    type Err = CoreError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| CoreError::InvalidParameter(format!("unknown priority {s:?}")))
+    }
+}
+
 /// Editable room profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -42,7 +42,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// `rooms` serves reads and membership; `submitter` takes user messages
+    /// `opts` must have passed `GatewayOptions::validate` (the server's
+    /// config validation does it once). `rooms` serves reads and membership; `submitter` takes user messages
     /// and `control` room-state changes — the room service itself in
     /// standalone mode, the moderator pool and room control in cluster mode.
     pub fn build(
@@ -50,12 +51,11 @@ impl Gateway {
         rooms: Rooms,
         submitter: Arc<dyn MessageSubmitter>,
         control: Arc<dyn RoomControl>,
-    ) -> Result<Self, String> {
-        opts.validate()?;
+    ) -> Self {
         let limiter = KeyedRateLimiter::new(opts.user_send_rate);
         let evictor = Arc::new(session::SessionEvictor::new(rooms.clone()));
         let local = Arc::new(LocalRooms::new(FanoutOptions::from(&opts), evictor));
-        Ok(Self {
+        Self {
             ctx: Arc::new(GatewayCtx {
                 conns: Connections::new(&opts),
                 opts,
@@ -65,7 +65,7 @@ impl Gateway {
                 local,
                 limiter,
             }),
-        })
+        }
     }
 
     /// Routes served by the gateway (`/ws`).

@@ -118,6 +118,7 @@ impl Config {
         self.gateway.validate().map_err(err)?;
         self.rooms.validate().map_err(err)?;
         self.moderation.validate().map_err(|e| err(e.to_string()))?;
+        self.cluster.validate().map_err(err)?;
         if self.bus.subscription_capacity == 0 {
             return Err(err("bus.subscription_capacity must be positive".into()));
         }
@@ -125,6 +126,26 @@ impl Config {
             return Err(err("server.http_addr and server.grpc_addr must differ".into()));
         }
         Ok(())
+    }
+}
+
+/// A configuration that passed `Config::validate`: what every role builds
+/// from, so options are checked once, where they are loaded.
+#[derive(Debug, Clone)]
+pub struct ValidConfig(Config);
+
+impl Config {
+    pub fn validated(self) -> Result<ValidConfig, ServerError> {
+        self.validate()?;
+        Ok(ValidConfig(self))
+    }
+}
+
+impl std::ops::Deref for ValidConfig {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.0
     }
 }
 

@@ -11,6 +11,12 @@ use std::sync::Arc;
 /// Whether the process accepts new work (false while draining).
 pub type Readiness = Arc<dyn Fn() -> bool + Send + Sync>;
 
+/// Ready until `shutdown` is cancelled.
+pub fn ready_until(shutdown: &tokio_util::sync::CancellationToken) -> Readiness {
+    let s = shutdown.clone();
+    Arc::new(move || !s.is_cancelled())
+}
+
 #[derive(Clone)]
 struct Ops {
     ready: Readiness,

@@ -6,7 +6,7 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 use cli::{Cli, Command, ServeArgs};
-use roomcast_server::config::{self, Config};
+use roomcast_server::config::{self, Config, ValidConfig};
 use roomcast_server::roles::control::ControlNode;
 use roomcast_server::roles::gateway::GatewayNode;
 use roomcast_server::roles::moderator::ModeratorNode;
@@ -54,7 +54,7 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut cfg = Config::load(Some(&path), &env)?;
     args.apply(&mut cfg);
-    cfg.validate()?;
+    let cfg = cfg.validated()?;
     telemetry::init_tracing(&cfg.log);
     if is_dev {
         let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
@@ -83,12 +83,12 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
 /// Loads the config and runs one cluster role until a signal drains it.
 fn cluster<F, Fut>(args: ServeArgs, role: F) -> anyhow::Result<()>
 where
-    F: FnOnce(Config, CancellationToken) -> Fut,
+    F: FnOnce(ValidConfig, CancellationToken) -> Fut,
     Fut: std::future::Future<Output = Result<(), roomcast_server::ServerError>>,
 {
     let mut cfg = cli::load_config(args.config.clone())?;
     args.apply(&mut cfg);
-    cfg.validate()?;
+    let cfg = cfg.validated()?;
     telemetry::init_tracing(&cfg.log);
     runtime()?.block_on(async move {
         let shutdown = CancellationToken::new();

@@ -22,6 +22,11 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
         .map_err(|source| ServerError::Bind { addr, source })
 }
 
+/// The address a bound listener listens on.
+pub(crate) fn addr_of(listener: &TcpListener) -> SocketAddr {
+    listener.local_addr().expect("bound listener has an address")
+}
+
 pub(crate) type ServerTask = JoinHandle<Result<(), String>>;
 
 /// Serves `router` until `stop`.

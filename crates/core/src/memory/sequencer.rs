@@ -63,18 +63,9 @@ mod tests {
     use super::*;
     use crate::model::Priority;
 
-    fn opts(cap: u32) -> FrequencyOptions {
-        FrequencyOptions {
-            room_cap_per_sec: cap,
-            normal_cap_per_sec: cap,
-            low_cap_per_sec: cap,
-            lowest_cap_per_sec: cap,
-        }
-    }
-
     #[tokio::test]
     async fn sequence_is_gap_free_over_admitted_only() {
-        let s = MemorySequencer::new(opts(2));
+        let s = MemorySequencer::new(FrequencyOptions::uniform(2));
         let class = AdmitClass::Message {
             priority: Priority::Normal,
             privileged: false,

@@ -2,13 +2,13 @@
 //! dismissal, and users' own profiles.
 
 use super::Rooms;
+use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
 use crate::ids::{self, AppId};
 use crate::limits;
 use crate::model::{self, Actor, Page, Role, Room, RoomPatch, RoomProfile, UserProfile, now_ms, page_limit};
 use crate::ports::sequencer::AdmitClass;
-use crate::wire::{Tip, TipKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateRoom {

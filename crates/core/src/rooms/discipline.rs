@@ -3,13 +3,13 @@
 //! ordinary members; nobody mutes or bans the app admin but the app admin.
 
 use super::Rooms;
+use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
 use crate::ids::{self, AppId};
 use crate::limits;
 use crate::model::{self, Actor, BanEntry, MuteEntry, Role, Room, unix_secs};
 use crate::ports::sequencer::AdmitClass;
-use crate::wire::{Tip, TipKind};
 
 impl Rooms {
     /// Durations are seconds up to 4294967295 (Tencent's "permanent").

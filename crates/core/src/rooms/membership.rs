@@ -2,11 +2,11 @@
 //! AVChatRoom membership is exactly the set of online connections.
 
 use super::Rooms;
+use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::ids::{self, AppId};
 use crate::model::{OnlineMember, Page, now_ms, page_limit, unix_secs};
 use crate::ports::presence::{ConnKey, MemberInfo};
-use crate::wire::{Tip, TipKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinStatus {

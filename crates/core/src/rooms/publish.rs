@@ -3,13 +3,13 @@
 //! reach the bus in sequence order. Tips and effects publish through here.
 
 use super::Rooms;
+use crate::client::events::{self, Payload, Tip};
 use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
 use crate::ids::AppId;
 use crate::metrics as m;
 use crate::model::{Priority, now_ms};
 use crate::ports::sequencer::{Admission, AdmitClass};
-use crate::wire::{self, Payload, Tip};
 use bytes::Bytes;
 
 const PUBLISH_STRIPES: usize = 256;
@@ -37,7 +37,7 @@ impl Rooms {
             AdmitClass::Exempt => Priority::High,
         };
         self.publish_event(app, room_id, class, "tip", |seq, time| {
-            wire::encode_event(room_id, seq, time, priority, &Payload::Tip(tip))
+            events::encode_event(room_id, seq, time, priority, &Payload::Tip(tip))
         })
         .await
         .map(|_| ())

@@ -5,6 +5,7 @@
 
 use super::Rooms;
 use crate::apps::AppConfig;
+use crate::client::events::{self, Payload};
 use crate::error::{CoreError, Result};
 use crate::ids::AppId;
 use crate::limits;
@@ -13,7 +14,6 @@ use crate::model::{self, MsgBody, Priority, Role, Room, UserProfile, ValidBody, 
 use crate::ports::hook::{HookRequest, HookVerdict};
 use crate::ports::idempotency::{IdemClaim, IdemKey, Idempotency, SendOutcome};
 use crate::ports::sequencer::AdmitClass;
-use crate::wire::{self, Payload};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +171,7 @@ impl Rooms {
                     body: &body,
                     msg_key,
                 };
-                wire::encode_event(room_id, seq, time, req.priority, &payload)
+                events::encode_event(room_id, seq, time, req.priority, &payload)
             })
             .await?;
         Ok(match admitted {
@@ -223,7 +223,7 @@ impl Rooms {
         self.room(app, room_id).await?;
         match self
             .publish_event(app, room_id, AdmitClass::Exempt, "notice", |seq, time| {
-                wire::encode_event(room_id, seq, time, Priority::High, &Payload::Notice(content))
+                events::encode_event(room_id, seq, time, Priority::High, &Payload::Notice(content))
             })
             .await?
         {

@@ -2,7 +2,7 @@
 //! connections, the bus, and the read-through room-state cache kept fresh
 //! by room control's invalidation events.
 
-use crate::config::Config;
+use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{CachedStore, NatsBus, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis};
 use roomcast_control::InternalToken;
@@ -26,10 +26,8 @@ pub struct ClusterConnections {
 }
 
 impl ClusterConnections {
-    pub async fn connect(role: &str, config: &Config) -> Result<Self, ServerError> {
-        config.validate()?;
+    pub async fn connect(role: &str, config: &ValidConfig) -> Result<Self, ServerError> {
         let cluster = &config.cluster;
-        cluster.validate().map_err(ServerError::Config)?;
         let id = format!("{role}-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
         let nats = connect_nats(cluster, &id).await.map_err(|e| ServerError::Connect {
             what: "nats",

@@ -6,10 +6,10 @@
 
 use super::cluster::{ClusterConnections, internal_token};
 use super::screening::Screening;
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::error::ServerError;
-use crate::http::{Readiness, ops_router};
-use crate::serve::{AdminApi, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::http::{ops_router, ready_until};
+use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::RedisModerationStore;
 use roomcast_control::InternalService;
@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub struct ControlNode {
-    config: Config,
+    config: ValidConfig,
     conns: ClusterConnections,
     rooms: Rooms,
     screening: Screening,
@@ -31,7 +31,7 @@ pub struct ControlNode {
 }
 
 impl ControlNode {
-    pub async fn build(config: Config) -> Result<Self, ServerError> {
+    pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let conns = ClusterConnections::connect("control", &config).await?;
         let screening = Screening::build(
             &config,
@@ -56,11 +56,11 @@ impl ControlNode {
     }
 
     pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().expect("bound listener has an address")
+        addr_of(&self.http)
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc.local_addr().expect("bound listener has an address")
+        addr_of(&self.grpc)
     }
 
     /// Serves until `shutdown`, then stops.
@@ -77,10 +77,7 @@ impl ControlNode {
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let sync = screening.spawn_sync(&config, background.clone());
-        let ready: Readiness = {
-            let s = shutdown.clone();
-            Arc::new(move || !s.is_cancelled())
-        };
+        let ready = ready_until(&shutdown);
         let mut servers = vec![spawn_http(
             http,
             ops_router(ready, telemetry::prometheus()),

@@ -4,10 +4,10 @@
 //! room state itself.
 
 use super::cluster::{ClusterConnections, internal_token};
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{Readiness, ops_router};
-use crate::serve::{bind, spawn_http, wait_stopped};
+use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_control::RemoteControl;
 use roomcast_gateway::Gateway;
@@ -19,14 +19,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub struct GatewayNode {
-    config: Config,
+    config: ValidConfig,
     conns: ClusterConnections,
     gateway: Gateway,
     http: TcpListener,
 }
 
 impl GatewayNode {
-    pub async fn build(config: Config) -> Result<Self, ServerError> {
+    pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let conns = ClusterConnections::connect("gateway", &config).await?;
         let rooms = conns.rooms(&config, None, None);
         let cluster = &config.cluster;
@@ -37,8 +37,7 @@ impl GatewayNode {
             Duration::from_millis(cluster.control_timeout_ms),
         )
         .map_err(|e| ServerError::Config(e.to_string()))?;
-        let gateway = Gateway::build(config.gateway.clone(), rooms, Arc::new(submitter), Arc::new(control))
-            .map_err(ServerError::Config)?;
+        let gateway = Gateway::build(config.gateway.clone(), rooms, Arc::new(submitter), Arc::new(control));
         let http = bind(config.server.http_addr).await?;
         Ok(Self {
             config,
@@ -53,7 +52,7 @@ impl GatewayNode {
     }
 
     pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().expect("bound listener has an address")
+        addr_of(&self.http)
     }
 
     /// Serves until `shutdown`, then drains the connections and stops.

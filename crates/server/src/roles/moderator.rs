@@ -4,10 +4,10 @@
 
 use super::cluster::ClusterConnections;
 use super::screening::Screening;
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::error::ServerError;
-use crate::http::{Readiness, ops_router};
-use crate::serve::{bind, spawn_http, wait_stopped};
+use crate::http::{ops_router, ready_until};
+use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::{RedisIdempotency, RedisModerationStore};
 use roomcast_moderator::Moderator;
@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub struct ModeratorNode {
-    config: Config,
+    config: ValidConfig,
     conns: ClusterConnections,
     moderator: Moderator,
     screening: Screening,
@@ -26,7 +26,7 @@ pub struct ModeratorNode {
 }
 
 impl ModeratorNode {
-    pub async fn build(config: Config) -> Result<Self, ServerError> {
+    pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let conns = ClusterConnections::connect("moderator", &config).await?;
         let screening = Screening::build(
             &config,
@@ -61,7 +61,7 @@ impl ModeratorNode {
     }
 
     pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().expect("bound listener has an address")
+        addr_of(&self.http)
     }
 
     /// Serves until `shutdown`, then finishes what it holds and stops.
@@ -77,10 +77,7 @@ impl ModeratorNode {
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let sync = screening.spawn_sync(&config, background.clone());
-        let ready: Readiness = {
-            let s = shutdown.clone();
-            Arc::new(move || !s.is_cancelled())
-        };
+        let ready = ready_until(&shutdown);
         let server = spawn_http(http, ops_router(ready, telemetry::prometheus()), stop.clone());
         tracing::info!(id = %conns.id, "moderator running");
         if let Err(e) = moderator.run(shutdown).await {

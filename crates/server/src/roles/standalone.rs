@@ -2,10 +2,10 @@
 //! over the in-process bus and in-memory adapters.
 
 use super::screening::Screening;
-use crate::config::Config;
+use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::ops_router;
-use crate::serve::{AdminApi, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{MemoryBus, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore};
@@ -28,8 +28,7 @@ pub struct Standalone {
 }
 
 impl Standalone {
-    pub async fn build(config: Config) -> Result<Self, ServerError> {
-        config.validate()?;
+    pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(config.bus.subscription_capacity));
         let moderation_store: Arc<dyn ModerationStore> = Arc::new(MemoryModerationStore::default());
         let screening = Screening::build(&config, moderation_store, bus.clone())?;
@@ -52,8 +51,7 @@ impl Standalone {
             rooms.clone(),
             Arc::new(rooms.clone()),
             Arc::new(rooms.clone()),
-        )
-        .map_err(ServerError::Config)?;
+        );
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         Ok(Self {
@@ -66,11 +64,11 @@ impl Standalone {
     }
 
     pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().expect("bound listener has an address")
+        addr_of(&self.http)
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc.local_addr().expect("bound listener has an address")
+        addr_of(&self.grpc)
     }
 
     pub fn rooms(&self) -> &Rooms {

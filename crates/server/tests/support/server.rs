@@ -60,6 +60,7 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> Self {
+        let config = config.validated().expect("valid test config");
         let server = Standalone::build(config).await.expect("server builds");
         let (http, grpc) = (server.http_addr(), server.grpc_addr());
         let shutdown = CancellationToken::new();

@@ -83,7 +83,8 @@ pub enum HookMode {
 }
 
 /// A before-send hook whose verdict the test sets; it records the bodies it
-/// saw and can be held mid-call (`hold`) to interleave other operations.
+/// saw. With `hold` set, the next call stops until `release` is notified,
+/// to interleave other operations.
 pub struct FakeHook {
     pub mode: Mutex<HookMode>,
     pub seen: Mutex<Vec<MsgBody>>,
@@ -96,7 +97,7 @@ pub struct FakeHook {
 impl BeforeSendHook for FakeHook {
     async fn check(&self, _settings: &HookSettings, req: HookRequest<'_>) -> Result<HookVerdict> {
         self.seen.lock().push(req.body.clone());
-        if self.hold.load(Ordering::SeqCst) {
+        if self.hold.swap(false, Ordering::SeqCst) {
             self.entered.notify_one();
             self.release.notified().await;
         }

@@ -1,0 +1,126 @@
+//! What clients send: `{"id": …, "op": "<name>", "data": {…}}` and each
+//! op's `data`. The gateway decodes requests into these types; clients (the
+//! load tool, tests) build requests from the same types.
+
+use crate::model::{Priority, RoomPatch};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One request frame, as JSON text.
+pub fn request<T: Serialize>(id: u64, op: &str, data: &T) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a, T> {
+        id: u64,
+        op: &'a str,
+        data: &'a T,
+    }
+    serde_json::to_string(&Frame { id, op, data }).expect("requests serialize")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginData {
+    pub sdk_app_id: u64,
+    pub user_id: String,
+    pub user_sig: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProfileData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoomData {
+    pub room_id: String,
+    /// Lets a guest name its app without a `?sdkAppId=` query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk_app_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendData {
+    pub room_id: String,
+    pub msg_body: Value,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MembersData {
+    pub room_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MuteData {
+    pub room_id: String,
+    pub user_ids: Vec<String>,
+    pub duration_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BanData {
+    pub room_id: String,
+    pub user_ids: Vec<String>,
+    #[serde(default)]
+    pub duration_secs: u64,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetAdminData {
+    pub room_id: String,
+    pub user_id: String,
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ModifyRoomData {
+    pub room_id: String,
+    #[serde(flatten)]
+    pub patch: RoomPatch,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_through_json() {
+        let send = SendData {
+            room_id: "live-1".into(),
+            msg_body: serde_json::json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]),
+            priority: Priority::High,
+            msg_key: None,
+        };
+        let frame: serde_json::Value = serde_json::from_str(&request(7, "send", &send)).unwrap();
+        assert_eq!(frame["id"], 7);
+        assert_eq!(frame["op"], "send");
+        assert_eq!(frame["data"]["priority"], "High");
+        assert!(frame["data"].get("msgKey").is_none(), "absent options are left out");
+        let back: SendData = serde_json::from_value(frame["data"].clone()).unwrap();
+        assert_eq!(back.room_id, "live-1");
+        assert_eq!(back.msg_body, send.msg_body);
+        let join: RoomData = serde_json::from_str(r#"{"roomId":"r","sdkAppId":9}"#).unwrap();
+        assert_eq!(join.sdk_app_id, Some(9));
+        assert!(serde_json::from_str::<RoomData>(r#"{"roomId":"r","extra":1}"#).is_err());
+    }
+}
