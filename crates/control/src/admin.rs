@@ -37,6 +37,49 @@ impl AdminService {
     fn authorize<T>(&self, req: &Request<T>) -> Result<AppId, ControlError> {
         authorize(self.rooms.apps(), req)
     }
+
+    /// `SendMessage` itself; refusals are counted by the caller.
+    async fn try_send_message(
+        &self,
+        req: Request<pb::SendMessageRequest>,
+    ) -> Result<pb::SendMessageResponse, ControlError> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        let json: serde_json::Value = serde_json::from_str(&r.msg_body_json)
+            .map_err(|e| ControlError::InvalidArgument(format!("msg_body_json: {e}")))?;
+        let body = core(ValidBody::parse(json))?;
+        let sender = if r.from_user.is_empty() {
+            Sender::AppAdmin
+        } else {
+            core(roomcast_core::ids::validate_user_id(&r.from_user))?;
+            let profile = core(self.rooms.profile(app, &r.from_user).await)?;
+            Sender::User {
+                id: r.from_user,
+                profile,
+            }
+        };
+        let send = SendRequest {
+            room_id: r.room_id,
+            sender,
+            priority: core(priority_from_pb(r.priority))?,
+            body,
+            msg_key: Some(r.msg_key).filter(|k| !k.is_empty()),
+            skip_moderation: r.skip_moderation,
+        };
+        let resp = match core(self.submitter.submit(app, send).await)? {
+            SendOutcome::Delivered { seq, time_ms } => pb::SendMessageResponse {
+                seq,
+                time_ms,
+                drop_reason: String::new(),
+            },
+            SendOutcome::Dropped { time_ms } => pb::SendMessageResponse {
+                seq: 0,
+                time_ms,
+                drop_reason: "MsgFreqCtrl".into(),
+            },
+        };
+        Ok(resp)
+    }
 }
 
 type Rpc<T> = Result<Response<T>, Status>;
@@ -206,42 +249,15 @@ impl RoomAdmin for AdminService {
     }
 
     async fn send_message(&self, req: Request<pb::SendMessageRequest>) -> Rpc<pb::SendMessageResponse> {
-        let app = self.authorize(&req)?;
-        let r = req.into_inner();
-        let json: serde_json::Value = serde_json::from_str(&r.msg_body_json)
-            .map_err(|e| ControlError::InvalidArgument(format!("msg_body_json: {e}")))?;
-        let body = core(ValidBody::parse(json))?;
-        let sender = if r.from_user.is_empty() {
-            Sender::AppAdmin
-        } else {
-            core(roomcast_core::ids::validate_user_id(&r.from_user))?;
-            let profile = core(self.rooms.profile(app, &r.from_user).await)?;
-            Sender::User {
-                id: r.from_user,
-                profile,
+        let result = self.try_send_message(req).await;
+        match &result {
+            Err(e) => roomcast_core::metrics::count_rejection(e.code()),
+            Ok(r) if !r.drop_reason.is_empty() => {
+                roomcast_core::metrics::count_rejection(roomcast_core::error::CODE_FREQUENCY_CONTROLLED)
             }
-        };
-        let send = SendRequest {
-            room_id: r.room_id,
-            sender,
-            priority: core(priority_from_pb(r.priority))?,
-            body,
-            msg_key: Some(r.msg_key).filter(|k| !k.is_empty()),
-            skip_moderation: r.skip_moderation,
-        };
-        let resp = match core(self.submitter.submit(app, send).await)? {
-            SendOutcome::Delivered { seq, time_ms } => pb::SendMessageResponse {
-                seq,
-                time_ms,
-                drop_reason: String::new(),
-            },
-            SendOutcome::Dropped { time_ms } => pb::SendMessageResponse {
-                seq: 0,
-                time_ms,
-                drop_reason: "MsgFreqCtrl".into(),
-            },
-        };
-        ok(resp)
+            Ok(_) => {}
+        }
+        ok(result?)
     }
 
     async fn send_notice(&self, req: Request<pb::SendNoticeRequest>) -> Rpc<pb::SendNoticeResponse> {

@@ -9,11 +9,25 @@ pub const BUS_DROPPED: &str = "roomcast_bus_dropped_total";
 pub const PUBLISHED: &str = "roomcast_room_events_published_total";
 pub const HOOK_FAILURES: &str = "roomcast_before_send_hook_failures_total";
 
-/// Registers descriptions once at start-up.
+/// The codes a send is most often refused with, present at zero from
+/// start-up so dashboards and alerts see the series before the first one.
+pub const COMMON_REJECTION_CODES: [u32; 11] = [
+    6014, 10002, 10004, 10007, 10010, 10016, 10017, 10023, 80001, 80002, 200_001,
+];
+
+/// Publication kinds (`PUBLISHED`'s `kind` label).
+pub const PUBLISHED_KINDS: [&str; 5] = ["message", "tip", "notice", "kick", "dismissed"];
+
+/// Registers descriptions once at start-up, and every series whose labels
+/// are known in advance at zero, so a fresh process's `/metrics` already
+/// lists them.
 pub fn describe() {
     use metrics::describe_counter;
     describe_counter!(MESSAGES_IN, "user messages received for sending");
-    describe_counter!(MESSAGES_REJECTED, "messages rejected before publication, by code");
+    describe_counter!(
+        MESSAGES_REJECTED,
+        "sends refused to their sender, by the code answered (frequency-control drops included, as 200001)"
+    );
     describe_counter!(
         MESSAGES_DROPPED,
         "messages dropped, by reason (frequency_control, slow_consumer)"
@@ -24,4 +38,25 @@ pub fn describe() {
         HOOK_FAILURES,
         "before-send hook calls that timed out or failed, by policy applied"
     );
+    metrics::counter!(MESSAGES_IN).absolute(0);
+    for code in COMMON_REJECTION_CODES {
+        metrics::counter!(MESSAGES_REJECTED, "code" => code.to_string()).absolute(0);
+    }
+    for p in crate::model::Priority::ALL {
+        metrics::counter!(MESSAGES_DROPPED, "reason" => "frequency_control", "priority" => p.as_str()).absolute(0);
+    }
+    metrics::counter!(BUS_DROPPED).absolute(0);
+    for kind in PUBLISHED_KINDS {
+        metrics::counter!(PUBLISHED, "kind" => kind).absolute(0);
+    }
+    for policy in ["fail_open", "fail_closed"] {
+        metrics::counter!(HOOK_FAILURES, "policy" => policy).absolute(0);
+    }
+}
+
+/// Counts a send refused to its sender, by the code it was answered with.
+/// Counted where the answer is given (the gateway, the admin API), once per
+/// refusal, whichever process decided it.
+pub fn count_rejection(code: u32) {
+    metrics::counter!(MESSAGES_REJECTED, "code" => code.to_string()).increment(1);
 }

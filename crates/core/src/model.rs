@@ -449,6 +449,19 @@ pub struct Page<T> {
 }
 
 /// Normalizes a requested page size.
+/// A page size a client chose: absent means the default; present, it must
+/// be 1..=`limits::PAGE_MAX` (`10004` otherwise, never silently clamped).
+pub fn checked_page_limit(requested: Option<usize>) -> Result<usize> {
+    match requested {
+        None => Ok(limits::PAGE_DEFAULT),
+        Some(n @ 1..=limits::PAGE_MAX) => Ok(n),
+        Some(n) => Err(CoreError::InvalidParameter(format!(
+            "limit must be 1..={} (got {n})",
+            limits::PAGE_MAX
+        ))),
+    }
+}
+
 pub fn page_limit(requested: usize) -> usize {
     match requested {
         0 => limits::PAGE_DEFAULT,

@@ -131,11 +131,8 @@ impl Connections {
         self.for_each(|c| {
             let s = c.session.lock();
             let Some(app) = s.app else { return };
-            let member = MemberInfo {
-                user_id: s.member_id().to_string(),
-                nick: s.profile.nick.clone(),
-                avatar: s.profile.avatar.clone(),
-            };
+            let member = s.member_info();
+            // Members only: a join in flight may still be refused.
             for room in &s.rooms {
                 rows.push((app, room.clone(), member.clone(), c.id));
             }
@@ -187,4 +184,30 @@ impl Connections {
 fn tell_to_reconnect(c: &Conn) {
     c.out.push(Out::Frame(protocol::reconnect_push("draining")));
     c.out.push(Out::Close(close::GOING_AWAY, "server draining"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GatewayOptions;
+
+    #[test]
+    fn presence_repair_records_members_but_not_joins_in_flight() {
+        let conns = Connections::new(&GatewayOptions::default());
+        let conn = conns.open(Some(1));
+        {
+            let mut s = conn.session.lock();
+            s.user = Some("alice".into());
+            s.joining.insert("pending".into());
+            s.joining.insert("accepted".into());
+            s.finish_join("accepted");
+        }
+        let rooms: Vec<String> = conns.memberships().into_iter().map(|(_, room, _, _)| room).collect();
+        assert_eq!(rooms, ["accepted"], "a refused join must leave no presence behind");
+        let mut s = conn.session.lock();
+        assert_eq!(s.room_count(), 2);
+        let mut all = s.take_all_rooms();
+        all.sort();
+        assert_eq!(all, ["accepted", "pending"], "a disconnect cleans up both");
+    }
 }

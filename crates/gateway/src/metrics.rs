@@ -33,4 +33,13 @@ pub fn describe() {
         SLOW_DISCONNECTS,
         "connections closed because their send queue overflowed"
     );
+    metrics::gauge!(CONNECTIONS).set(0.0);
+    metrics::counter!(CONNECTIONS_TOTAL).absolute(0);
+    metrics::gauge!(ROOMS_LOCAL).set(0.0);
+    metrics::counter!(MESSAGES_DELIVERED).absolute(0);
+    for path in ["direct", "queued"] {
+        metrics::counter!(FANOUT_WRITES, "path" => path).absolute(0);
+    }
+    metrics::counter!(SLOW_DISCONNECTS).absolute(0);
+    metrics::counter!(MESSAGES_DROPPED, "reason" => "slow_consumer").absolute(0);
 }

@@ -242,7 +242,9 @@ pub fn ensure_dev_config(path: &Path) -> Result<bool, ServerError> {
     let body = toml::to_string_pretty(&DevFile { apps: vec![app] }).map_err(|e| ServerError::Config(e.to_string()))?;
     let text = format!(
         "# Roomcast development config, written on first start. Keep the secret private.\n\
-         # Mint a userSig with: roomcast usersig --config {} --user alice\n\n{body}",
+         # Mint a userSig with: roomcast usersig --config {} --user alice\n\
+         # No moderation word lists are configured: nothing is blocked until terms are\n\
+         # imported, e.g. roomcast admin terms import --category abuse deploy/wordlists/starter-abuse.txt\n\n{body}",
         path.display()
     );
     write_private(path, &text).map_err(|e| ServerError::Io(format!("writing {}", path.display()), e))?;

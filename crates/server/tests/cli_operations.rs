@@ -26,6 +26,23 @@ async fn http_ops_endpoints() {
     let (status, _) = http_get(server.http, "/no-such-endpoint").await;
     assert_eq!(status, 404);
 
+    // Before any traffic, every metric is already there, at zero.
+    let (_, fresh) = http_get(server.http, "/metrics").await;
+    for series in [
+        "roomcast_connections 0",
+        "roomcast_bus_dropped_total 0",
+        "roomcast_slow_consumer_disconnects_total 0",
+        "roomcast_before_send_hook_failures_total{policy=\"fail_closed\"} 0",
+        "roomcast_messages_rejected_total{code=\"80001\"} 0",
+        "roomcast_messages_dropped_total{reason=\"frequency_control\",priority=\"Low\"} 0",
+        "roomcast_moderation_hits_total{category=\"porn\",action=\"block\"} 0",
+    ] {
+        assert!(
+            fresh.lines().any(|l| l == series),
+            "{series} missing from a fresh /metrics:\n{fresh}"
+        );
+    }
+
     // Some traffic.
     server.create_room("metrics").await;
     let mut alice = server.user("alice").await;
@@ -36,6 +53,10 @@ async fn http_ops_endpoints() {
     assert_eq!(r["code"], 0, "{r}");
     let m = bob.next_event_of("message").await;
     assert_eq!(m["from"], "alice");
+    // Refusals the gateway answers itself are counted by code too.
+    let mut guest = Client::guest_at(server.http).await;
+    assert_eq!(guest.send_msg("metrics", "hi").await["code"], 6014);
+    assert_eq!(alice.send_msg("elsewhere", "hi").await["code"], 10007);
 
     let (status, body) = http_get(server.http, "/metrics").await;
     assert_eq!(status, 200);
@@ -53,6 +74,12 @@ async fn http_ops_endpoints() {
             .any(|l| l.starts_with("roomcast_connections_total") && !l.ends_with(" 0")),
         "{body}"
     );
+    for series in [
+        "roomcast_messages_rejected_total{code=\"6014\"} 1",
+        "roomcast_messages_rejected_total{code=\"10007\"} 1",
+    ] {
+        assert!(body.lines().any(|l| l == series), "{series} missing:\n{body}");
+    }
 }
 
 // ---- graceful shutdown ------------------------------------------------------

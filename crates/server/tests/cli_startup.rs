@@ -31,6 +31,10 @@ async fn first_start_writes_dev_config_and_second_start_reuses_it() {
     assert!(dev.is_file(), "{} was not created", dev.display());
     let first = std::fs::read_to_string(&dev).unwrap();
     assert!(first.contains("1400000000"), "{first}");
+    assert!(
+        first.contains("nothing is blocked until terms are") && first.contains("terms import"),
+        "the dev config says it has no word lists and how to import one:\n{first}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -238,7 +238,7 @@ async fn ban_kicks_and_blocks_rejoin_until_unbanned() {
     let now = now_secs() as i64;
     assert!(until > now && until <= now + 61, "bannedUntil {until} vs now {now}");
     a.wait_online_count(&room, 2).await;
-    let (members, _) = a.online_members(&room, None, 10).await;
+    let (members, _) = a.online_members(&room, None, Some(10)).await;
     assert!(!member_ids(&members).contains(&"bob"), "{members:?}");
 
     let r = o.request("unban", json!({ "roomId": room, "userIds": ["bob"] })).await;

@@ -36,6 +36,44 @@ async fn join_succeeds_then_already_in_group() {
 }
 
 #[tokio::test]
+async fn join_reply_and_get_room_profile_show_the_room() {
+    let (server, room) = TestServer::with_room("profiled", Some("owner")).await;
+    let mut owner = server.joined("owner", &room).await;
+    let r = owner
+        .modify_room(
+            &room,
+            json!({ "introduction": "hello", "custom": { "topic": "music" } }),
+        )
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+
+    // TIM's joinGroup resolves with the group's profile and member count.
+    let mut a = server.user("alice").await;
+    let r = a.join(&room).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let joined = &r["data"]["room"];
+    assert_eq!(joined["id"], room, "{r}");
+    assert_eq!(joined["owner"], "owner", "{r}");
+    assert_eq!(joined["profile"]["name"], "test room", "{r}");
+    assert_eq!(joined["profile"]["introduction"], "hello", "{r}");
+    assert_eq!(joined["profile"]["custom"]["topic"], "music", "{r}");
+    assert_eq!(joined["onlineCount"], 2, "{r}");
+    let r = a.join(&room).await;
+    assert_eq!(r["data"]["status"], "already_in_group", "{r}");
+    assert_eq!(r["data"]["room"]["onlineCount"], 2, "{r}");
+
+    // getRoomProfile: any connection of the app, members or not (a guest here).
+    let mut g = server.guest().await;
+    let r = g.request("getRoomProfile", json!({ "roomId": room })).await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(r["data"]["room"]["profile"]["introduction"], "hello", "{r}");
+    assert_eq!(r["data"]["room"]["onlineCount"], 2, "{r}");
+    let r = g.request("getRoomProfile", json!({ "roomId": "no-such-room" })).await;
+    assert_eq!(r["code"], 10010, "{r}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn join_unknown_room_is_10010() {
     let server = TestServer::start().await;
     let mut a = server.user("alice").await;
@@ -109,9 +147,20 @@ async fn members_see_join_and_quit_tips() {
     let mut b = server.joined("bob", &room).await;
     skip_own_join(&mut b, "bob").await;
 
-    let mut a = server.joined("alice", &room).await;
+    let mut a = server.user("alice").await;
+    let r = a
+        .request(
+            "updateProfile",
+            json!({ "nick": "Alice", "avatar": "https://a/alice.png" }),
+        )
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(a.join(&room).await["code"], 0);
     let e = b.next_event().await;
     assert_eq!(e["kind"], "tip", "{e}");
+    // Tips show who joined or left, as TIM's group tips do.
+    let alice = json!([{ "userId": "alice", "nick": "Alice", "avatar": "https://a/alice.png" }]);
+    assert_eq!(e["tip"]["members"], alice, "{e}");
     assert_eq!(e["roomId"], room);
     assert_eq!(e["priority"], "Lowest");
     assert!(e["seq"].as_u64().is_some(), "{e}");
@@ -126,6 +175,7 @@ async fn members_see_join_and_quit_tips() {
     assert_eq!(e["tip"]["type"], "memberQuit", "{e}");
     assert_eq!(e["tip"]["opType"], 2, "{e}");
     assert_eq!(e["tip"]["users"], json!(["alice"]), "{e}");
+    assert_eq!(e["tip"]["members"], alice, "{e}");
     server.stop().await;
 }
 
@@ -187,12 +237,12 @@ async fn online_count_and_members_pages_most_recent_first() {
     assert_eq!(g.quit(&room).await["code"], 0);
     assert_eq!(viewer.online_count(&room).await, 4);
 
-    let (first, cursor) = viewer.online_members(&room, None, 2).await;
+    let (first, cursor) = viewer.online_members(&room, None, Some(2)).await;
     assert_eq!(member_ids(&first), ["alice", "bob"]);
     assert_eq!(first[0]["nick"], "ALICE");
     assert_eq!(first[0]["avatar"], "https://a/alice");
     let cursor = cursor.as_str().expect("a next cursor after a full page").to_string();
-    let (second, next) = viewer.online_members(&room, Some(&cursor), 2).await;
+    let (second, next) = viewer.online_members(&room, Some(&cursor), Some(2)).await;
     assert_eq!(member_ids(&second), ["carol", "dave"]);
     assert_eq!(next, Value::Null, "no further page");
 
@@ -206,8 +256,8 @@ async fn online_count_and_members_pages_most_recent_first() {
         "joinedAtMs not descending: {all:?}"
     );
 
-    // Without a limit: everyone on one page.
-    let (everyone, next) = viewer.online_members(&room, None, 0).await;
+    // Without a limit: the default page (100), so everyone.
+    let (everyone, next) = viewer.online_members(&room, None, None).await;
     assert_eq!(member_ids(&everyone), ["alice", "bob", "carol", "dave"]);
     assert_eq!(next, Value::Null);
 
@@ -215,8 +265,17 @@ async fn online_count_and_members_pages_most_recent_first() {
     assert_eq!(clients[2].quit(&room).await["code"], 0);
     let viewer = &mut clients[0];
     assert_eq!(viewer.online_count(&room).await, 3);
-    let (left, _) = viewer.online_members(&room, None, 10).await;
+    let (left, _) = viewer.online_members(&room, None, Some(10)).await;
     assert_eq!(member_ids(&left), ["alice", "carol", "dave"]);
+    // A limit outside 1..=1000 is refused, not clamped.
+    for limit in [0, 1001] {
+        let r = viewer
+            .request("onlineMembers", json!({ "roomId": room, "limit": limit }))
+            .await;
+        assert_eq!(r["code"], 10004, "limit {limit}: {r}");
+    }
+    let (max, _) = viewer.online_members(&room, None, Some(1000)).await;
+    assert_eq!(max.len(), 3);
     server.stop().await;
 }
 

@@ -50,6 +50,18 @@ pub struct Tip {
     pub mute_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ban_secs: Option<u64>,
+    /// The joining or leaving member's nick and avatar (join and quit tips),
+    /// as TIM's group tips show them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<TipMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TipMember {
+    pub user_id: String,
+    pub nick: String,
+    pub avatar: String,
 }
 
 impl Tip {
@@ -62,7 +74,19 @@ impl Tip {
             changes: None,
             mute_secs: None,
             ban_secs: None,
+            members: Vec::new(),
         }
+    }
+
+    /// A join or quit tip about one member.
+    pub fn member(kind: TipKind, user_id: &str, nick: &str, avatar: &str) -> Self {
+        let mut tip = Self::new(kind, None, vec![user_id.to_string()]);
+        tip.members = vec![TipMember {
+            user_id: user_id.to_string(),
+            nick: nick.to_string(),
+            avatar: avatar.to_string(),
+        }];
+        tip
     }
 }
 
@@ -143,4 +167,15 @@ pub fn encode_event(room_id: &str, seq: u64, time_ms: i64, priority: Priority, p
         }
     }
     serde_json::to_vec(&ev).expect("room events always serialize")
+}
+
+/// A room as clients see it: the join reply, `getRoomProfile`, and the
+/// `modifyRoom` reply. TIM's `joinGroup` and `getGroupProfile` resolve with
+/// the same facts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomView<'a> {
+    #[serde(flatten)]
+    pub room: &'a crate::model::Room,
+    pub online_count: u64,
 }

@@ -60,8 +60,9 @@ pub struct MembersData {
     pub room_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
-    #[serde(default)]
-    pub limit: usize,
+    /// 1..=1000; absent: 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use super::Rooms;
 use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::ids::{self, AppId};
-use crate::model::{OnlineMember, Page, now_ms, page_limit, unix_secs};
+use crate::model::{OnlineMember, Page, Room, now_ms, page_limit, unix_secs};
 use crate::ports::presence::{ConnKey, MemberInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,24 +23,42 @@ impl JoinStatus {
     }
 }
 
+/// What a join answers: TIM's `joinGroup` resolves with the group's
+/// profile and member count.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub status: JoinStatus,
+    pub room: Room,
+    /// Online members, this one included.
+    pub online_count: u64,
+}
+
 impl Rooms {
     /// Adds a connection to the room's online members. Guests skip the ban
-    /// check (they have no identity) and produce no join tip.
-    pub async fn join(&self, app: AppId, room_id: &str, member: &MemberInfo, conn: ConnKey) -> Result<JoinStatus> {
-        self.room(app, room_id).await?;
+    /// check (they have no identity) and produce no join tip. Returns the
+    /// room as it was when joined.
+    pub async fn join(&self, app: AppId, room_id: &str, member: &MemberInfo, conn: ConnKey) -> Result<Joined> {
+        let room = self.room(app, room_id).await?;
         let guest = ids::is_guest(&member.user_id);
         if !guest && let Some(ban) = self.store().ban(app, room_id, &member.user_id, unix_secs()).await? {
             return Err(CoreError::Banned { until: ban.until });
         }
         let first = self.presence().join(app, room_id, member, conn, now_ms()).await?;
-        if !first {
-            return Ok(JoinStatus::AlreadyInGroup);
-        }
-        if !guest && self.inner.opts.member_tips {
-            let tip = Tip::new(TipKind::MemberJoined, None, vec![member.user_id.clone()]);
+        let status = if first {
+            JoinStatus::Success
+        } else {
+            JoinStatus::AlreadyInGroup
+        };
+        if first && !guest && self.inner.opts.member_tips {
+            let tip = Tip::member(TipKind::MemberJoined, &member.user_id, &member.nick, &member.avatar);
             self.publish_member_tip(app, room_id, &tip).await;
         }
-        Ok(JoinStatus::Success)
+        let online_count = self.presence().count(app, room_id).await?;
+        Ok(Joined {
+            status,
+            room,
+            online_count,
+        })
     }
 
     /// Re-records a connection that is already in the room (no checks, no
@@ -63,13 +81,28 @@ impl Rooms {
     }
 
     /// Removes a connection from the room (quit, disconnect, kick).
-    pub async fn leave(&self, app: AppId, room_id: &str, user: &str, conn: ConnKey, announce: bool) -> Result<()> {
+    pub async fn leave(
+        &self,
+        app: AppId,
+        room_id: &str,
+        member: &MemberInfo,
+        conn: ConnKey,
+        announce: bool,
+    ) -> Result<()> {
+        let user = member.user_id.as_str();
         let last = self.presence().leave(app, room_id, user, conn).await?;
         if last && announce && !ids::is_guest(user) && self.inner.opts.member_tips {
-            let tip = Tip::new(TipKind::MemberQuit, None, vec![user.to_string()]);
+            let tip = Tip::member(TipKind::MemberQuit, user, &member.nick, &member.avatar);
             self.publish_member_tip(app, room_id, &tip).await;
         }
         Ok(())
+    }
+
+    /// The room and how many members are online, as clients are shown it.
+    pub async fn room_with_count(&self, app: AppId, room_id: &str) -> Result<(Room, u64)> {
+        let room = self.room(app, room_id).await?;
+        let count = self.presence().count(app, room_id).await?;
+        Ok((room, count))
     }
 
     pub async fn online_count(&self, app: AppId, room_id: &str) -> Result<u64> {

@@ -19,7 +19,7 @@ mod send;
 mod tests;
 
 pub use admin::CreateRoom;
-pub use membership::JoinStatus;
+pub use membership::{JoinStatus, Joined};
 pub use send::{SendRequest, Sender};
 
 use crate::apps::Apps;

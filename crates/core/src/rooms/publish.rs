@@ -8,7 +8,7 @@ use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
 use crate::ids::AppId;
 use crate::metrics as m;
-use crate::model::{Priority, now_ms};
+use crate::model::{Priority, now_ms, unix_secs};
 use crate::ports::sequencer::{Admission, AdmitClass};
 use bytes::Bytes;
 
@@ -36,7 +36,7 @@ impl Rooms {
             AdmitClass::Message { priority, .. } => priority,
             AdmitClass::Exempt => Priority::High,
         };
-        self.publish_event(app, room_id, class, "tip", |seq, time| {
+        self.publish_event(app, room_id, class, None, "tip", |seq, time| {
             events::encode_event(room_id, seq, time, priority, &Payload::Tip(tip))
         })
         .await
@@ -57,22 +57,31 @@ impl Rooms {
 
     /// Admits, sequences, encodes once and publishes, in sequence order.
     /// Returns the event's `seq`, or `None` when frequency control dropped
-    /// it, with the time it was stamped with.
+    /// it, with the time it was stamped with. `sender`: a user whose message
+    /// this is, checked for a ban once more under the lock.
     pub(super) async fn publish_event(
         &self,
         app: AppId,
         room_id: &str,
         class: AdmitClass,
+        sender: Option<&str>,
         kind: &'static str,
         encode: impl FnOnce(u64, i64) -> Vec<u8>,
     ) -> Result<(Option<u64>, i64)> {
         let _order = self.inner.publish_locks.lock(app, room_id).await;
-        // The room was checked when the request arrived; it may have been
-        // dismissed while the event was screened or hooked. Checked again
-        // here, after any dismissal's publication, so nothing is published
-        // after `Dismissed` (the Redis sequencer also refuses gone rooms).
+        // The room and the sender were checked when the request arrived;
+        // the room may have been dismissed, or the sender banned, while the
+        // message was screened or hooked. Checked again here, after any
+        // dismissal's or kick's publication, so nothing is published after
+        // `Dismissed` or after the sender's kick (the Redis sequencer also
+        // refuses gone rooms).
         if !self.store().exists(app, room_id).await? {
             return Err(CoreError::RoomNotFound(room_id.to_string()));
+        }
+        if let Some(user) = sender
+            && let Some(ban) = self.store().ban(app, room_id, user, unix_secs()).await?
+        {
+            return Err(CoreError::Banned { until: ban.until });
         }
         let time = now_ms();
         let admission = self.inner.deps.sequencer.admit(app, room_id, class, time).await?;

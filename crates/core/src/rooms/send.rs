@@ -42,14 +42,11 @@ struct SendContext<'a> {
 }
 
 impl Rooms {
-    /// Screens, admits, sequences and publishes one message.
+    /// Screens, admits, sequences and publishes one message. Refusals are
+    /// counted where they are answered (`metrics::count_rejection`).
     pub async fn send_message(&self, app: AppId, req: SendRequest) -> Result<SendOutcome> {
         metrics::counter!(m::MESSAGES_IN).increment(1);
-        let result = self.send_checked(app, req).await;
-        if let Err(e) = &result {
-            metrics::counter!(m::MESSAGES_REJECTED, "code" => e.code().to_string()).increment(1);
-        }
-        result
+        self.send_checked(app, req).await
     }
 
     async fn context(&self, app_id: AppId, req: &SendRequest) -> Result<SendContext<'_>> {
@@ -161,9 +158,10 @@ impl Rooms {
             privileged,
         };
         let msg_key = req.msg_key.as_deref().filter(|k| !k.is_empty());
+        let user_sender = matches!(req.sender, Sender::User { .. }).then_some(ctx.sender_id.as_str());
         let room_id = ctx.room.id.as_str();
         let admitted = self
-            .publish_event(ctx.app_id, room_id, class, "message", |seq, time| {
+            .publish_event(ctx.app_id, room_id, class, user_sender, "message", |seq, time| {
                 let payload = Payload::Message {
                     from: &ctx.sender_id,
                     nick,
@@ -222,7 +220,7 @@ impl Rooms {
         check_notice(content)?;
         self.room(app, room_id).await?;
         match self
-            .publish_event(app, room_id, AdmitClass::Exempt, "notice", |seq, time| {
+            .publish_event(app, room_id, AdmitClass::Exempt, None, "notice", |seq, time| {
                 events::encode_event(room_id, seq, time, Priority::High, &Payload::Notice(content))
             })
             .await?

@@ -15,6 +15,7 @@ pub use writer::{Wrote, write_queued};
 use parking_lot::Mutex;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::UserProfile;
+use roomcast_core::ports::presence::MemberInfo;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -29,13 +30,48 @@ pub struct SessionState {
     pub is_app_admin: bool,
     pub guest_id: String,
     pub profile: UserProfile,
+    /// Rooms the connection is a member of.
     pub rooms: HashSet<String>,
+    /// Rooms whose join is in flight: not yet members (the join may still be
+    /// refused, e.g. for a ban), so presence repair must not record them, but
+    /// leaving everything on disconnect must still clean them up.
+    pub joining: HashSet<String>,
 }
 
 impl SessionState {
     /// The member ID this connection joins rooms as.
     pub fn member_id(&self) -> &str {
         self.user.as_deref().unwrap_or(&self.guest_id)
+    }
+
+    /// Who this connection is in a room, as presence and tips show it.
+    pub fn member_info(&self) -> MemberInfo {
+        MemberInfo {
+            user_id: self.member_id().to_string(),
+            nick: self.profile.nick.clone(),
+            avatar: self.profile.avatar.clone(),
+        }
+    }
+
+    /// Rooms joined or being joined (what the per-connection cap counts).
+    pub fn room_count(&self) -> usize {
+        self.rooms.len() + self.joining.len()
+    }
+
+    pub fn is_in_or_joining(&self, room: &str) -> bool {
+        self.rooms.contains(room) || self.joining.contains(room)
+    }
+
+    /// A join was accepted: the connection is a member now.
+    pub fn finish_join(&mut self, room: &str) {
+        if self.joining.remove(room) {
+            self.rooms.insert(room.to_string());
+        }
+    }
+
+    /// Every room joined or being joined, forgotten (logout, disconnect).
+    pub fn take_all_rooms(&mut self) -> Vec<String> {
+        self.rooms.drain().chain(self.joining.drain()).collect()
     }
 }
 

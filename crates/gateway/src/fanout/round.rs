@@ -63,7 +63,7 @@ fn write_round(
         // is answered; holding the session across the check and the pushes
         // puts every push either before that or not at all.
         let session = c.session.lock();
-        if session.rooms.contains(room) {
+        if session.is_in_or_joining(room) {
             push_frames(c, frames, &mut round);
         }
         drop(session);

@@ -26,7 +26,7 @@ pub(super) async fn login(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::Login
         if s.user.is_some() {
             return Err(GatewayError::AlreadyLoggedIn);
         }
-        if !s.rooms.is_empty() {
+        if s.room_count() > 0 {
             return Err(GatewayError::LoginAfterJoin);
         }
         if let Some(a) = s.app

@@ -12,9 +12,10 @@ use crate::error::{GatewayError, Result};
 use crate::fanout::Evictor;
 use crate::protocol;
 use roomcast_core::CoreError;
+use roomcast_core::client::events::RoomView;
 use roomcast_core::ids::AppId;
-use roomcast_core::ports::presence::MemberInfo;
-use roomcast_core::rooms::Rooms;
+use roomcast_core::model::{Room, checked_page_limit};
+use roomcast_core::rooms::{JoinStatus, Rooms};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -40,30 +41,52 @@ pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomDa
     roomcast_core::ids::validate_room_id(&d.room_id).map_err(GatewayError::Core)?;
     let member = {
         let s = conn.session.lock();
-        if s.rooms.contains(&d.room_id) {
-            return Ok(json!({ "roomId": d.room_id, "status": "already_in_group" }));
+        if s.is_in_or_joining(&d.room_id) {
+            None
+        } else if s.room_count() >= ctx.opts.max_rooms_per_connection {
+            return Err(GatewayError::TooManyRooms(ctx.opts.max_rooms_per_connection));
+        } else {
+            Some(s.member_info())
         }
-        let max = ctx.opts.max_rooms_per_connection;
-        if s.rooms.len() >= max {
-            return Err(GatewayError::TooManyRooms(max));
-        }
-        MemberInfo {
-            user_id: s.member_id().to_string(),
-            nick: s.profile.nick.clone(),
-            avatar: s.profile.avatar.clone(),
-        }
+    };
+    let Some(member) = member else {
+        let (room, online_count) = ctx.rooms.room_with_count(app, &d.room_id).await?;
+        return Ok(joined_reply(JoinStatus::AlreadyInGroup, &room, online_count));
     };
     // Subscribe before joining, so nothing published after the join answer is missed.
     ctx.local.add(&ctx.rooms, app, &d.room_id, conn).await?;
-    conn.session.lock().rooms.insert(d.room_id.clone());
+    // Joining, not yet a member: presence repair skips it until the room
+    // service accepted the join (a refused join must leave no presence).
+    conn.session.lock().joining.insert(d.room_id.clone());
     match ctx.rooms.join(app, &d.room_id, &member, conn.id).await {
-        Ok(status) => Ok(json!({ "roomId": d.room_id, "status": status.as_str() })),
+        Ok(joined) => {
+            conn.session.lock().finish_join(&d.room_id);
+            Ok(joined_reply(joined.status, &joined.room, joined.online_count))
+        }
         Err(e) => {
-            conn.session.lock().rooms.remove(&d.room_id);
+            conn.session.lock().joining.remove(&d.room_id);
             ctx.local.remove(app, &d.room_id, conn.id);
             Err(e.into())
         }
     }
+}
+
+/// The join reply: the status and the room's profile with its online
+/// count (what TIM's `joinGroup` resolves with).
+fn joined_reply(status: JoinStatus, room: &Room, online_count: u64) -> Value {
+    json!({
+        "roomId": room.id,
+        "status": status.as_str(),
+        "room": RoomView { room, online_count },
+    })
+}
+
+/// `getRoomProfile`: a room's profile and online count, for any connection
+/// bound to the room's app (TIM's `getGroupProfile`).
+pub(super) async fn room_profile(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
+    let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    let (room, online_count) = ctx.rooms.room_with_count(app, &d.room_id).await?;
+    Ok(json!({ "room": RoomView { room: &room, online_count } }))
 }
 
 pub(super) async fn quit(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
@@ -73,7 +96,7 @@ pub(super) async fn quit(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomDa
         if !s.rooms.contains(&d.room_id) {
             return Err(CoreError::NotMember(d.room_id).into());
         }
-        (s.member_id().to_string(), s.user.clone())
+        (s.member_info(), s.user.clone())
     };
     if let Some(user) = &user {
         ctx.rooms.check_quit(app, &d.room_id, user).await?;
@@ -92,9 +115,10 @@ pub(super) async fn online_count(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol
 
 pub(super) async fn online_members(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::MembersData) -> Result<Value> {
     let app = bind_app(ctx, conn, None)?;
+    let limit = checked_page_limit(d.limit)?;
     let page = ctx
         .rooms
-        .online_members(app, &d.room_id, d.cursor.as_deref(), d.limit)
+        .online_members(app, &d.room_id, d.cursor.as_deref(), limit)
         .await?;
     Ok(json!({ "members": page.items, "nextCursor": page.next_cursor }))
 }
@@ -103,8 +127,8 @@ pub(super) async fn online_members(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protoc
 pub(super) async fn leave_all_rooms(ctx: &GatewayCtx, conn: &Arc<Conn>, announce: bool) {
     let (app, member, rooms) = {
         let mut s = conn.session.lock();
-        let rooms: Vec<String> = s.rooms.drain().collect();
-        (s.app, s.member_id().to_string(), rooms)
+        let rooms = s.take_all_rooms();
+        (s.app, s.member_info(), rooms)
     };
     let Some(app) = app else { return };
     // Local delivery stops for every room before the first await, so an
@@ -137,7 +161,8 @@ impl Evictor for SessionEvictor {
         let member = {
             let mut s = conn.session.lock();
             s.rooms.remove(room);
-            s.member_id().to_string()
+            s.joining.remove(room);
+            s.member_info()
         };
         // Also after a dismissal (presence is already gone): the leave clears
         // this gateway's own bookkeeping of the connection.

@@ -14,6 +14,14 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub(super) async fn send(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::SendData) -> Result<Value> {
+    let result = try_send(ctx, conn, d).await;
+    if let Err(e) = &result {
+        roomcast_core::metrics::count_rejection(e.code());
+    }
+    result
+}
+
+async fn try_send(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::SendData) -> Result<Value> {
     let (app, user) = logged_in(conn)?;
     let profile = {
         let s = conn.session.lock();

@@ -318,8 +318,17 @@ impl Client {
     }
 
     /// One page of `onlineMembers`: the members and the next cursor.
-    pub async fn online_members(&mut self, room: &str, cursor: Option<&str>, limit: usize) -> (Vec<Value>, Value) {
-        let mut data = json!({ "roomId": room, "limit": limit });
+    /// `limit`: `None` leaves it out (the server's default page size).
+    pub async fn online_members(
+        &mut self,
+        room: &str,
+        cursor: Option<&str>,
+        limit: Option<usize>,
+    ) -> (Vec<Value>, Value) {
+        let mut data = json!({ "roomId": room });
+        if let Some(limit) = limit {
+            data["limit"] = json!(limit);
+        }
         if let Some(cur) = cursor {
             data["cursor"] = json!(cur);
         }

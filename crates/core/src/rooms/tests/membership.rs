@@ -14,9 +14,14 @@ async fn several_connections_are_one_member_with_one_join_and_one_quit_tip() {
     let mut sub = h.subscribe(ROOM).await;
     let (c1, c2) = (h.conn(), h.conn());
 
-    let status = h.rooms.join(APP, ROOM, &member(MEMBER), c1).await.unwrap();
-    assert_eq!(status, JoinStatus::Success);
-    assert_eq!(status.as_str(), "success");
+    let joined = h.rooms.join(APP, ROOM, &member(MEMBER), c1).await.unwrap();
+    assert_eq!(joined.status, JoinStatus::Success);
+    assert_eq!(joined.status.as_str(), "success");
+    assert_eq!(
+        (joined.room.id.as_str(), joined.room.owner.as_deref()),
+        (ROOM, Some(OWNER))
+    );
+    assert_eq!(joined.online_count, 1);
     let event = next_json(&mut sub);
     assert_eq!(event["kind"], "tip");
     assert_eq!(event["priority"], "Lowest", "join tips ride at Lowest");
@@ -27,19 +32,25 @@ async fn several_connections_are_one_member_with_one_join_and_one_quit_tip() {
         (Some("memberJoined"), Some(1))
     );
     assert_eq!(tip["users"], serde_json::json!([MEMBER]));
+    let m = member(MEMBER);
+    let members = serde_json::json!([{ "userId": MEMBER, "nick": m.nick, "avatar": m.avatar }]);
+    assert_eq!(tip["members"], members, "the joiner's profile, as TIM's tips show it");
     assert!(tip.get("operator").is_none());
 
-    let status = h.rooms.join(APP, ROOM, &member(MEMBER), c2).await.unwrap();
-    assert_eq!(status, JoinStatus::AlreadyInGroup);
-    assert_eq!(status.as_str(), "already_in_group");
+    let joined = h.rooms.join(APP, ROOM, &member(MEMBER), c2).await.unwrap();
+    assert_eq!(joined.status, JoinStatus::AlreadyInGroup);
+    assert_eq!(joined.status.as_str(), "already_in_group");
+    assert_eq!(joined.online_count, 1);
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 1);
 
-    h.rooms.leave(APP, ROOM, MEMBER, c1, true).await.unwrap();
+    h.leave(ROOM, MEMBER, c1, true).await;
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 1, "still online on c2");
+    let (room, count) = h.rooms.room_with_count(APP, ROOM).await.unwrap();
+    assert_eq!((room, count), (joined.room.clone(), 1));
 
-    h.rooms.leave(APP, ROOM, MEMBER, c2, true).await.unwrap();
+    h.leave(ROOM, MEMBER, c2, true).await;
     let event = next_json(&mut sub);
     assert_eq!(event["priority"], "Lowest", "quit tips ride at Lowest");
     let tip = &event["tip"];
@@ -48,10 +59,11 @@ async fn several_connections_are_one_member_with_one_join_and_one_quit_tip() {
         (Some("memberQuit"), Some(2))
     );
     assert_eq!(tip["users"], serde_json::json!([MEMBER]));
+    assert_eq!(tip["members"], members);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 0);
 
     // Leaving again (or with an unknown connection) changes nothing.
-    h.rooms.leave(APP, ROOM, MEMBER, c2, true).await.unwrap();
+    h.leave(ROOM, MEMBER, c2, true).await;
     assert_quiet(&mut sub);
 }
 
@@ -61,7 +73,7 @@ async fn unannounced_leaves_publish_no_tip() {
     h.staffed_room(ROOM).await;
     let conn = h.join(ROOM, MEMBER).await;
     let mut sub = h.subscribe(ROOM).await;
-    h.rooms.leave(APP, ROOM, MEMBER, conn, false).await.unwrap();
+    h.leave(ROOM, MEMBER, conn, false).await;
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 0);
 }
@@ -80,10 +92,8 @@ async fn guests_join_without_tips_and_are_not_subject_to_bans() {
     let mut sub = h.subscribe(ROOM).await;
 
     let conn = h.conn();
-    assert_eq!(
-        h.rooms.join(APP, ROOM, &member(GUEST), conn).await.unwrap(),
-        JoinStatus::Success
-    );
+    let joined = h.rooms.join(APP, ROOM, &member(GUEST), conn).await.unwrap();
+    assert_eq!((joined.status, joined.online_count), (JoinStatus::Success, 1));
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 1);
     let members = h.rooms.online_members(APP, ROOM, None, 0).await.unwrap();
@@ -92,7 +102,7 @@ async fn guests_join_without_tips_and_are_not_subject_to_bans() {
     assert_eq!(code(h.rooms.join(APP, ROOM, &member(MEMBER), h.conn()).await), 10007);
     assert_quiet(&mut sub);
 
-    h.rooms.leave(APP, ROOM, GUEST, conn, true).await.unwrap();
+    h.leave(ROOM, GUEST, conn, true).await;
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 0);
 }
@@ -107,7 +117,7 @@ async fn member_tips_can_be_turned_off() {
     let mut sub = h.subscribe(ROOM).await;
     let conn = h.join(ROOM, MEMBER).await;
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 1);
-    h.rooms.leave(APP, ROOM, MEMBER, conn, true).await.unwrap();
+    h.leave(ROOM, MEMBER, conn, true).await;
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 0);
     assert_quiet(&mut sub);
     // Other tips are unaffected.
@@ -127,8 +137,8 @@ async fn join_tips_may_be_dropped_but_the_join_stands() {
     h.join(ROOM, MEMBER).await;
     assert_eq!(next_tip(&mut sub)["users"], serde_json::json!([MEMBER]));
 
-    let status = h.rooms.join(APP, ROOM, &member(OTHER), h.conn()).await.unwrap();
-    assert_eq!(status, JoinStatus::Success);
+    let joined = h.rooms.join(APP, ROOM, &member(OTHER), h.conn()).await.unwrap();
+    assert_eq!((joined.status, joined.online_count), (JoinStatus::Success, 2));
     assert_quiet(&mut sub);
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 2);
     // The dropped tip took no sequence number.
@@ -151,7 +161,7 @@ async fn the_owner_cannot_quit_but_others_can() {
     h.rooms.check_quit(APP, "app-room", APP_ADMIN).await.unwrap();
     // The owner's connections still go when they disconnect.
     let conn = h.join(ROOM, OWNER).await;
-    h.rooms.leave(APP, ROOM, OWNER, conn, false).await.unwrap();
+    h.leave(ROOM, OWNER, conn, false).await;
     assert_eq!(h.rooms.online_count(APP, ROOM).await.unwrap(), 0);
 }
 
@@ -208,6 +218,7 @@ async fn unknown_or_malformed_rooms() {
     let mut sub = h.subscribe("gone").await;
     assert_eq!(code(h.rooms.join(APP, "gone", &member(MEMBER), h.conn()).await), 10010);
     assert_eq!(code(h.rooms.online_count(APP, "gone").await), 10010);
+    assert_eq!(code(h.rooms.room_with_count(APP, "gone").await), 10010);
     assert_eq!(code(h.rooms.online_members(APP, "gone", None, 0).await), 10010);
     assert_eq!(code(h.rooms.join(APP, "a b", &member(MEMBER), h.conn()).await), 10015);
     assert_quiet(&mut sub);

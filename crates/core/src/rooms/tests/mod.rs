@@ -319,6 +319,15 @@ impl Harness {
         conn
     }
 
+    /// `user` (as `member` describes them) leaves on `conn`; `announce`:
+    /// a quit on request rather than a disconnect or kick.
+    pub async fn leave(&self, room_id: &str, user: &str, conn: ConnKey, announce: bool) {
+        self.rooms
+            .leave(APP, room_id, &member(user), conn, announce)
+            .await
+            .expect("left");
+    }
+
     pub async fn send(&self, room_id: &str, user: &str, text: &str) -> Result<SendOutcome> {
         self.rooms.send_message(APP, user_msg(room_id, user, text)).await
     }
@@ -407,6 +416,14 @@ pub fn assert_quiet(sub: &mut Subscription<RoomEvent>) {
     if let Some(e) = sub.ready() {
         panic!("nothing should have been published, got {e:?}");
     }
+}
+
+/// Awaits `f`, failing the test instead of hanging if it never finishes
+/// (a rule broken so that something waits forever).
+pub async fn finishes<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(10), f)
+        .await
+        .expect("did not finish: something waits forever")
 }
 
 /// The error's client code, for `Result`s expected to fail.

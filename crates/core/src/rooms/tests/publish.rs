@@ -106,7 +106,7 @@ async fn a_later_event_waits_for_one_sequenced_before_it() {
         let rooms = h.rooms.clone();
         async move { rooms.send_message(APP, user_msg(ROOM, MEMBER, "first")).await }
     });
-    h.sequencer.entered.notified().await;
+    finishes(h.sequencer.entered.notified()).await;
     let second = tokio::spawn({
         let rooms = h.rooms.clone();
         async move { rooms.send_notice(APP, ROOM, "second").await }
@@ -119,8 +119,8 @@ async fn a_later_event_waits_for_one_sequenced_before_it() {
     assert_quiet(&mut sub);
 
     h.sequencer.release.notify_one();
-    assert_eq!(delivered_seq(first.await.unwrap().unwrap()), 1);
-    assert_eq!(second.await.unwrap().unwrap(), 2);
+    assert_eq!(delivered_seq(finishes(first).await.unwrap().unwrap()), 1);
+    assert_eq!(finishes(second).await.unwrap().unwrap(), 2);
     let first = next_json(&mut sub);
     assert_eq!(
         (first["seq"].as_u64(), first["kind"].as_str()),
@@ -146,7 +146,7 @@ async fn effects_come_after_events_sequenced_before_them() {
             let rooms = h.rooms.clone();
             async move { rooms.send_message(APP, user_msg(ROOM, OTHER, "before")).await }
         });
-        h.sequencer.entered.notified().await;
+        finishes(h.sequencer.entered.notified()).await;
         let rooms = h.rooms.clone();
         let acting = tokio::spawn(async move {
             match effect {
@@ -159,8 +159,8 @@ async fn effects_come_after_events_sequenced_before_them() {
         assert_quiet(&mut sub);
 
         h.sequencer.release.notify_one();
-        message.await.unwrap().unwrap();
-        acting.await.unwrap().unwrap();
+        finishes(message).await.unwrap().unwrap();
+        finishes(acting).await.unwrap().unwrap();
         assert_eq!(
             next_json(&mut sub)["msgBody"][0]["MsgContent"]["Text"],
             "before",
@@ -206,11 +206,35 @@ async fn a_message_in_flight_is_not_published_after_its_room_is_dismissed() {
         async move { rooms.send_message(APP, user_msg(ROOM, MEMBER, "late")).await }
     });
     // Checked against the room, screened, now with the app's hook.
-    h.hook.entered.notified().await;
+    finishes(h.hook.entered.notified()).await;
     h.rooms.dismiss_room(APP, &user(OWNER), ROOM).await.unwrap();
     assert_eq!(next_event(&mut sub), RoomEvent::Dismissed);
     h.hook.release.notify_one();
-    let outcome = message.await.unwrap();
+    let outcome = finishes(message).await.unwrap();
     assert_quiet(&mut sub);
     assert_eq!(outcome.map_err(|e| e.code()), Err(10010));
+}
+
+#[tokio::test]
+async fn a_banned_senders_message_in_flight_is_not_published_after_the_kick() {
+    let h = Harness::with_hook(false);
+    h.staffed_room(ROOM).await;
+    let mut sub = h.subscribe(ROOM).await;
+    h.hook.hold.store(true, Ordering::SeqCst);
+    let message = tokio::spawn({
+        let rooms = h.rooms.clone();
+        async move { rooms.send_message(APP, user_msg(ROOM, MEMBER, "spam")).await }
+    });
+    // Checked against the sender's standing, screened, now with the hook.
+    finishes(h.hook.entered.notified()).await;
+    h.rooms
+        .ban(APP, &user(OWNER), ROOM, &ids(&[MEMBER]), 3600, "spam")
+        .await
+        .unwrap();
+    assert_eq!(next_tip(&mut sub)["type"], "memberBanned");
+    assert!(matches!(next_event(&mut sub), RoomEvent::Kick { .. }));
+    h.hook.release.notify_one();
+    let outcome = finishes(message).await.unwrap();
+    assert_quiet(&mut sub);
+    assert_eq!(outcome.map_err(|e| e.code()), Err(10007));
 }

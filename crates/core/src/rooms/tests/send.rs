@@ -311,9 +311,7 @@ async fn a_failed_first_attempt_is_processed_anew() {
         10002
     );
     *h.hook.mode.lock() = HookMode::Allow;
-    let outcome = h
-        .rooms
-        .send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k"))
+    let outcome = finishes(h.rooms.send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k")))
         .await
         .unwrap();
     assert_eq!(delivered_seq(outcome), 1);
@@ -330,7 +328,7 @@ async fn a_resend_during_the_first_attempt_waits_for_its_outcome() {
         let rooms = h.rooms.clone();
         async move { rooms.send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k")).await }
     });
-    h.hook.entered.notified().await;
+    finishes(h.hook.entered.notified()).await;
     let second = tokio::spawn({
         let rooms = h.rooms.clone();
         async move { rooms.send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k")).await }
@@ -340,9 +338,31 @@ async fn a_resend_during_the_first_attempt_waits_for_its_outcome() {
     }
     assert!(!second.is_finished(), "the resend waits for the first attempt");
     h.hook.release.notify_one();
-    let first = first.await.unwrap().unwrap();
-    assert_eq!(second.await.unwrap().unwrap(), first);
+    let first = finishes(first).await.unwrap().unwrap();
+    assert_eq!(finishes(second).await.unwrap().unwrap(), first);
     assert_eq!(h.hook.seen.lock().len(), 1, "the resend was not processed again");
+    next_json(&mut sub);
+    assert_quiet(&mut sub);
+}
+
+#[tokio::test]
+async fn an_abandoned_attempt_does_not_block_its_resend() {
+    let h = Harness::with_hook(false);
+    let mut sub = room(&h).await;
+    h.hook.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+    let first = tokio::spawn({
+        let rooms = h.rooms.clone();
+        async move { rooms.send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k")).await }
+    });
+    finishes(h.hook.entered.notified()).await;
+    // The caller went away mid-send (connection closed).
+    first.abort();
+    assert!(finishes(first).await.unwrap_err().is_cancelled());
+    assert_quiet(&mut sub);
+    let outcome = finishes(h.rooms.send_message(APP, keyed(user_msg(ROOM, MEMBER, "a"), "k")))
+        .await
+        .unwrap();
+    assert_eq!(delivered_seq(outcome), 1);
     next_json(&mut sub);
     assert_quiet(&mut sub);
 }
