@@ -53,7 +53,7 @@ pub fn parse(frame: &str) -> Result<Incoming<'_>, serde_json::Error> {
     serde_json::from_str(frame)
 }
 
-use roomcast_core::client::requests::{self, LoginData, RoomData, SendData};
+use roomcast_core::client::requests::{self, JoinData, LoginData, SendData};
 pub use roomcast_core::model::Priority;
 
 pub fn login(id: u64, sdkappid: u64, user: &str, sig: &str) -> String {
@@ -66,9 +66,11 @@ pub fn login(id: u64, sdkappid: u64, user: &str, sig: &str) -> String {
 }
 
 pub fn join(id: u64, room: &str, guest_app: Option<u64>) -> String {
-    let data = RoomData {
+    let data = JoinData {
         room_id: room.into(),
         sdk_app_id: guest_app,
+        history: None,
+        since: None,
     };
     requests::request(id, "join", &data)
 }

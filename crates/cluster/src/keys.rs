@@ -24,6 +24,14 @@ pub fn seq(app: AppId, room: &str) -> String {
 pub fn freq(app: AppId, room: &str) -> String {
     format!("rc:{app}:freq:{room}")
 }
+/// The room's recent events: a stream whose entry IDs are `<seq>-0`.
+pub fn history(app: AppId, room: &str) -> String {
+    format!("rc:{app}:hist:{room}")
+}
+/// The epoch of the room's history (changes whenever the stream is lost).
+pub fn history_epoch(app: AppId, room: &str) -> String {
+    format!("rc:{app}:hepoch:{room}")
+}
 pub fn presence(app: AppId, room: &str) -> String {
     format!("rc:{app}:pres:{room}")
 }

@@ -24,6 +24,8 @@ static CREATE: LazyLock<Script> = LazyLock::new(|| {
           redis.call('DEL', ARGV[3] .. user)
         end
         redis.call('DEL', KEYS[7], KEYS[8])
+        -- History of a previous room of the same ID: the new one starts afresh.
+        redis.call('DEL', KEYS[9], KEYS[10])
         return 1",
     )
 });
@@ -33,7 +35,7 @@ static DELETE: LazyLock<Script> = LazyLock::new(|| {
         r"
         local v = redis.call('GET', KEYS[1])
         if not v then return false end
-        redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
         redis.call('ZREM', KEYS[2], ARGV[1])
         return v",
     )
@@ -156,7 +158,9 @@ impl RoomStore for RedisStore {
             inv.key(k);
         }
         inv.key(keys::presence(app, &room.id))
-            .key(keys::presence_info(app, &room.id));
+            .key(keys::presence_info(app, &room.id))
+            .key(keys::history(app, &room.id))
+            .key(keys::history_epoch(app, &room.id));
         inv.arg(&room.id)
             .arg(Self::encode(&room))
             .arg(keys::presence_conns(app, &room.id, ""));
@@ -229,6 +233,7 @@ impl RoomStore for RedisStore {
         for k in room_keys(app, id) {
             inv.key(k);
         }
+        inv.key(keys::history(app, id)).key(keys::history_epoch(app, id));
         inv.arg(id);
         let old: Option<String> = inv.invoke_async(&mut self.conn.clone()).await.map_err(redis_err)?;
         let old = old.ok_or_else(|| CoreError::RoomNotFound(id.to_string()))?;

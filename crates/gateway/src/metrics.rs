@@ -9,6 +9,7 @@ pub const MESSAGES_DELIVERED: &str = "roomcast_messages_delivered_total";
 pub const FANOUT_SECONDS: &str = "roomcast_fanout_seconds";
 pub const FANOUT_WRITES: &str = "roomcast_fanout_writes_total";
 pub const SLOW_DISCONNECTS: &str = "roomcast_slow_consumer_disconnects_total";
+pub const GAP_EVENTS_RECOVERED: &str = "roomcast_gap_events_recovered_total";
 
 /// Registers descriptions once at start-up.
 pub fn describe() {
@@ -41,5 +42,10 @@ pub fn describe() {
         metrics::counter!(FANOUT_WRITES, "path" => path).absolute(0);
     }
     metrics::counter!(SLOW_DISCONNECTS).absolute(0);
+    describe_counter!(
+        GAP_EVENTS_RECOVERED,
+        "room events this gateway missed on the bus and fetched from the room's history"
+    );
+    metrics::counter!(GAP_EVENTS_RECOVERED).absolute(0);
     metrics::counter!(MESSAGES_DROPPED, "reason" => "slow_consumer").absolute(0);
 }

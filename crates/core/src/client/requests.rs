@@ -43,6 +43,43 @@ pub struct RoomData {
     pub sdk_app_id: Option<u64>,
 }
 
+/// `join`: the room, and optionally what the client wants of its history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JoinData {
+    pub room_id: String,
+    /// Lets a guest name its app without a `?sdkAppId=` query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk_app_id: Option<u64>,
+    /// The room's last `history` events (1..=100) in the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<usize>,
+    /// Rejoining: every event after the last one this client saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<SinceData>,
+}
+
+/// The last event a client saw: its `seq`, and the epoch it belonged to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SinceData {
+    pub seq: u64,
+    pub epoch: String,
+}
+
+/// `history`: older events of a room the connection is in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HistoryData {
+    pub room_id: String,
+    /// Events before this `seq` (absent: the newest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<u64>,
+    /// 1..=100; absent: 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendData {

@@ -2,12 +2,14 @@
 //! process, nothing shared) and for unit tests of the rules.
 
 pub mod bus;
+pub mod history;
 pub mod idempotency;
 pub mod presence;
 pub mod sequencer;
 pub mod store;
 
 pub use bus::MemoryBus;
+pub use history::MemoryHistory;
 pub use idempotency::MemoryIdempotency;
 pub use presence::MemoryPresence;
 pub use sequencer::MemorySequencer;

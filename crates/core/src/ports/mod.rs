@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod control;
+pub mod history;
 pub mod hook;
 pub mod idempotency;
 pub mod presence;

@@ -100,6 +100,7 @@ impl Rooms {
             .await?;
         self.presence().remove_room(app, room_id).await?;
         self.inner.deps.sequencer.forget(app, room_id).await?;
+        self.inner.deps.history.forget(app, room_id).await?;
         tracing::info!(app, room = %room_id, "room dismissed");
         Ok(())
     }

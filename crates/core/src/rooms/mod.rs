@@ -8,10 +8,12 @@
 //! - `membership`: join, quit, leave and who is online;
 //! - `send`: the one path of a user message (validate → check → screen →
 //!   hook → admit → publish), notices and broadcasts;
-//! - `publish`: sequencing and publication in order, tips.
+//! - `publish`: sequencing and publication in order, tips;
+//! - `history`: recent events for late joiners, recovery after a gap.
 
 mod admin;
 mod discipline;
+mod history;
 mod membership;
 mod publish;
 mod send;
@@ -19,6 +21,7 @@ mod send;
 mod tests;
 
 pub use admin::CreateRoom;
+pub use history::{HISTORY_PAGE_MAX, Recovery};
 pub use membership::{JoinStatus, Joined};
 pub use send::{SendRequest, Sender};
 
@@ -29,6 +32,7 @@ use crate::ids::AppId;
 use crate::model::{Actor, Room, RoomPatch, UserProfile};
 use crate::ports::bus::Bus;
 use crate::ports::control::RoomControl;
+use crate::ports::history::{History, HistoryOptions};
 use crate::ports::hook::BeforeSendHook;
 use crate::ports::idempotency::{Idempotency, SendOutcome};
 use crate::ports::presence::Presence;
@@ -49,6 +53,8 @@ pub struct RoomsOptions {
     /// Whether join/quit tips are published (they count against the room
     /// cap at Lowest priority, as in AVChatRoom).
     pub member_tips: bool,
+    /// Each room's recent events, for late joiners and recovery.
+    pub history: HistoryOptions,
 }
 
 impl Default for RoomsOptions {
@@ -57,6 +63,7 @@ impl Default for RoomsOptions {
             frequency: FrequencyOptions::default(),
             idempotency_max_entries: 1_000_000,
             member_tips: true,
+            history: HistoryOptions::default(),
         }
     }
 }
@@ -67,6 +74,7 @@ impl RoomsOptions {
         if self.idempotency_max_entries == 0 {
             return Err("rooms.idempotency_max_entries must be >= 1".into());
         }
+        self.history.validate()?;
         Ok(())
     }
 }
@@ -78,6 +86,8 @@ pub struct RoomsDeps {
     pub presence: Arc<dyn Presence>,
     pub sequencer: Arc<dyn RoomSequencer>,
     pub bus: Arc<dyn Bus>,
+    /// Each room's recent events.
+    pub history: Arc<dyn History>,
     /// Remembers message keys. Only processes that send user messages
     /// have it (standalone, moderators); elsewhere sending fails closed.
     pub idempotency: Option<Arc<dyn Idempotency>>,

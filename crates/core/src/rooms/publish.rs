@@ -91,6 +91,19 @@ impl Rooms {
             Admission::RoomGone => return Err(CoreError::RoomNotFound(room_id.to_string())),
         };
         let json = Bytes::from(encode(seq, time));
+        // Kept before it is published, so whoever sees it live can also find
+        // it in the history. A history that could not keep it (a store
+        // hiccup) shows a hole there, which recovery reports as incomplete.
+        if self.inner.opts.history.enabled()
+            && let Err(e) = self
+                .inner
+                .deps
+                .history
+                .append(app, room_id, seq, time, json.clone())
+                .await
+        {
+            tracing::warn!(app, room = %room_id, seq, error = %e, "event not kept in history");
+        }
         self.publish_in_order(app, room_id, RoomEvent::Deliver { seq, json }, kind)
             .await?;
         Ok((Some(seq), time))

@@ -138,7 +138,7 @@ impl LocalRooms {
         let local = Arc::new(LocalRoom::new(conn));
         shard.insert(key.clone(), local.clone());
         metrics::gauge!(m::ROOMS_LOCAL).increment(1.0);
-        let task = tokio::spawn(run_room(self.clone(), key, local.clone(), sub));
+        let task = tokio::spawn(run_room(self.clone(), key, local.clone(), sub, rooms.clone()));
         *local.task.lock() = Some(task.abort_handle());
         Ok(())
     }

@@ -61,6 +61,13 @@ impl Reorder {
         out
     }
 
+    /// The missing `seq`s the held events wait for (first, last), if any.
+    pub fn gap(&self) -> Option<(u64, u64)> {
+        let next = self.next?;
+        let (&first_held, _) = self.held.first_key_value()?;
+        (first_held > next).then(|| (next, first_held - 1))
+    }
+
     /// When held events must be released if the gap has not filled.
     pub fn deadline(&self) -> Option<Instant> {
         self.since.map(|s| s + self.window)
@@ -120,6 +127,23 @@ mod tests {
         assert!(r.deadline().is_none());
         assert_eq!(seqs(r.push(9, b(9), now)), [9]);
         assert_eq!(seqs(r.push(0, b(0), now)), [0]);
+    }
+
+    #[test]
+    fn names_the_gap_that_history_can_fill() {
+        let now = Instant::now();
+        let mut r = Reorder::new(Duration::from_millis(500), 100);
+        assert_eq!(r.gap(), None);
+        r.push(1, b(1), now);
+        assert_eq!(r.gap(), None);
+        r.push(5, b(5), now);
+        r.push(7, b(7), now);
+        assert_eq!(r.gap(), Some((2, 4)), "up to the first held event");
+        // Filling it (as from the room's history) releases everything in order.
+        assert_eq!(seqs(r.push(2, b(2), now)), [2]);
+        assert_eq!(seqs(r.push(3, b(3), now)), [3]);
+        assert_eq!(seqs(r.push(4, b(4), now)), [4, 5]);
+        assert_eq!(r.gap(), Some((6, 6)));
     }
 
     #[test]

@@ -9,9 +9,11 @@ use super::pacer::Pacer;
 use super::registry::{LocalRoom, LocalRooms, RoomKey};
 use super::reorder::Reorder;
 use crate::conn::Out;
+use crate::metrics as m;
 use crate::protocol::{KickReason, close, kicked_push, reconnect_push};
 use roomcast_core::event::RoomEvent;
 use roomcast_core::ports::bus::Subscription;
+use roomcast_core::rooms::Rooms;
 use std::sync::Arc;
 use tokio::time::Instant;
 
@@ -24,6 +26,7 @@ pub(super) async fn run_room(
     key: RoomKey,
     local: Arc<LocalRoom>,
     mut sub: Subscription<RoomEvent>,
+    service: Rooms,
 ) {
     let evictor = &rooms.evictor;
     let mut reorder = Reorder::new(rooms.opts.reorder_window, 4096);
@@ -38,7 +41,22 @@ pub(super) async fn run_room(
                 continue;
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                tracing::debug!(app = key.0, room = %key.1, "gave up waiting for a missing room event");
+                // An event this gateway never received (a NATS outage or
+                // resubscription): the room's history has it.
+                if let Some((first, last)) = reorder.gap() {
+                    match service.missed_events(key.0, &key.1, first, last).await {
+                        Ok(found) => {
+                            metrics::counter!(m::GAP_EVENTS_RECOVERED).increment(found.len() as u64);
+                            for e in found {
+                                pacer.hold(reorder.push(e.seq, e.json, Instant::now()));
+                            }
+                        }
+                        Err(e) => tracing::warn!(app = key.0, room = %key.1, error = %e, "missed events not fetched"),
+                    }
+                }
+                if reorder.gap().is_some() {
+                    tracing::debug!(app = key.0, room = %key.1, "gave up waiting for a missing room event");
+                }
                 pacer.hold(reorder.expire());
                 pacer.settle(&local, Instant::now());
                 continue;

@@ -58,6 +58,7 @@ async fn dispatch(ctx: &GatewayCtx, conn: &Arc<Conn>, op: &str, data: Value) -> 
         "quit" => membership::quit(ctx, conn, protocol::data("quit", data)?).await,
         "send" => send::send(ctx, conn, protocol::data("send", data)?).await,
         "ping" => Ok(json!({ "time": now_ms() })),
+        "history" => membership::history(ctx, conn, protocol::data("history", data)?).await,
         "getRoomProfile" => membership::room_profile(ctx, conn, protocol::data("getRoomProfile", data)?).await,
         "onlineCount" => membership::online_count(ctx, conn, protocol::data("onlineCount", data)?).await,
         "onlineMembers" => membership::online_members(ctx, conn, protocol::data("onlineMembers", data)?).await,

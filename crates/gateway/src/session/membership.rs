@@ -15,6 +15,7 @@ use roomcast_core::CoreError;
 use roomcast_core::client::events::RoomView;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Room, checked_page_limit};
+use roomcast_core::ports::history::HistoryEvent;
 use roomcast_core::rooms::{JoinStatus, Rooms};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -36,7 +37,7 @@ fn bind_app(ctx: &GatewayCtx, conn: &Conn, requested: Option<AppId>) -> Result<A
     }
 }
 
-pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
+pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::JoinData) -> Result<Value> {
     let app = bind_app(ctx, conn, d.sdk_app_id)?;
     roomcast_core::ids::validate_room_id(&d.room_id).map_err(GatewayError::Core)?;
     let member = {
@@ -51,7 +52,9 @@ pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomDa
     };
     let Some(member) = member else {
         let (room, online_count) = ctx.rooms.room_with_count(app, &d.room_id).await?;
-        return Ok(joined_reply(JoinStatus::AlreadyInGroup, &room, online_count));
+        let mut reply = joined_reply(JoinStatus::AlreadyInGroup, &room, online_count);
+        add_history(ctx, app, &d, &mut reply).await?;
+        return Ok(reply);
     };
     // Subscribe before joining, so nothing published after the join answer is missed.
     ctx.local.add(&ctx.rooms, app, &d.room_id, conn).await?;
@@ -61,7 +64,11 @@ pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomDa
     match ctx.rooms.join(app, &d.room_id, &member, conn.id).await {
         Ok(joined) => {
             conn.session.lock().finish_join(&d.room_id);
-            Ok(joined_reply(joined.status, &joined.room, joined.online_count))
+            let mut reply = joined_reply(joined.status, &joined.room, joined.online_count);
+            // Read after subscribing and joining: together with the live
+            // pushes nothing is missed (duplicates are dropped by seq).
+            add_history(ctx, app, &d, &mut reply).await?;
+            Ok(reply)
         }
         Err(e) => {
             conn.session.lock().joining.remove(&d.room_id);
@@ -79,6 +86,49 @@ fn joined_reply(status: JoinStatus, room: &Room, online_count: u64) -> Value {
         "status": status.as_str(),
         "room": RoomView { room, online_count },
     })
+}
+
+/// The history part of a join reply: the room's epoch, the last events if
+/// asked for, and what was missed since the client's last event if it is
+/// rejoining.
+async fn add_history(ctx: &GatewayCtx, app: AppId, d: &protocol::JoinData, reply: &mut Value) -> Result<()> {
+    // Without `history`, one event is read only for the epoch.
+    let wanted = d.history.unwrap_or(1);
+    let page = ctx.rooms.history(app, &d.room_id, None, wanted).await?;
+    reply["epoch"] = json!(page.epoch);
+    if d.history.is_some() {
+        reply["history"] = events_json(&page.events);
+    }
+    if let Some(since) = &d.since {
+        let r = ctx.rooms.recover(app, &d.room_id, since.seq, &since.epoch).await?;
+        reply["epoch"] = json!(r.epoch);
+        reply["recovered"] = json!(r.recovered);
+        reply["missed"] = events_json(&r.events);
+    }
+    Ok(())
+}
+
+/// Kept events as the JSON array clients receive them in.
+fn events_json(events: &[HistoryEvent]) -> Value {
+    Value::Array(
+        events
+            .iter()
+            .filter_map(|e| serde_json::from_slice(&e.json).ok())
+            .collect(),
+    )
+}
+
+/// `history`: older events of a room this connection is in.
+pub(super) async fn history(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::HistoryData) -> Result<Value> {
+    let app = bind_app(ctx, conn, None)?;
+    if !conn.session.lock().rooms.contains(&d.room_id) {
+        return Err(CoreError::NotMember(d.room_id).into());
+    }
+    let page = ctx
+        .rooms
+        .history(app, &d.room_id, d.before_seq, d.limit.unwrap_or(20))
+        .await?;
+    Ok(json!({ "roomId": d.room_id, "epoch": page.epoch, "events": events_json(&page.events) }))
 }
 
 /// `getRoomProfile`: a room's profile and online count, for any connection

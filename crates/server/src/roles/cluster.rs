@@ -4,7 +4,9 @@
 
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
-use roomcast_cluster::{CachedStore, NatsBus, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis};
+use roomcast_cluster::{
+    CachedStore, NatsBus, RedisHistory, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis,
+};
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;
 use roomcast_core::ports::bus::Bus;
@@ -74,6 +76,7 @@ impl ClusterConnections {
                 presence: Arc::new(RedisPresence::new(self.redis.clone(), self.id.clone())),
                 sequencer: Arc::new(RedisSequencer::new(self.redis.clone(), config.rooms.frequency)),
                 bus: self.bus.clone(),
+                history: Arc::new(RedisHistory::new(self.redis.clone(), config.rooms.history)),
                 idempotency,
                 screen,
                 hook,

@@ -8,7 +8,9 @@ use crate::http::ops_router;
 use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
-use roomcast_core::memory::{MemoryBus, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore};
+use roomcast_core::memory::{
+    MemoryBus, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore,
+};
 use roomcast_core::ports::bus::Bus;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
 use roomcast_gateway::Gateway;
@@ -40,6 +42,7 @@ impl Standalone {
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
                 bus,
+                history: Arc::new(MemoryHistory::new(config.rooms.history)),
                 idempotency: Some(Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries))),
                 screen: Some(screening.screen.clone()),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),

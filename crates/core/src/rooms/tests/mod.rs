@@ -7,6 +7,7 @@
 
 mod admin;
 mod discipline;
+mod history;
 mod membership;
 mod publish;
 mod send;
@@ -17,7 +18,7 @@ use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
 use crate::freq::FrequencyOptions;
 use crate::ids::AppId;
-use crate::memory::{MemoryBus, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore};
+use crate::memory::{MemoryBus, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore};
 use crate::model::{Actor, MsgBody, MsgElem, Priority, TextElem, UserProfile, ValidBody};
 use crate::ports::bus::{Bus, Subscription};
 use crate::ports::hook::{BeforeSendHook, HookRequest, HookSettings, HookVerdict};
@@ -246,6 +247,7 @@ impl Harness {
             entered: Notify::new(),
             release: Notify::new(),
         });
+        let history = Arc::new(MemoryHistory::new(opts.history));
         let rooms = Rooms::new(
             opts,
             RoomsDeps {
@@ -254,6 +256,7 @@ impl Harness {
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: sequencer.clone(),
                 bus: bus.clone(),
+                history,
                 idempotency: process_sends.then(|| Arc::new(MemoryIdempotency::new(1000)) as _),
                 screen: process_sends.then(|| screen.clone() as _),
                 hook: Some(hook.clone()),
