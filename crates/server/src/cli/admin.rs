@@ -3,8 +3,8 @@
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use roomcast_proto::v1 as pb;
-use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
-use roomcast_proto::v1::room_admin_client::RoomAdminClient;
+use roomcast_proto::v1::moderation_admin_service_client::ModerationAdminServiceClient;
+use roomcast_proto::v1::room_admin_service_client::RoomAdminServiceClient;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use tonic::metadata::MetadataValue;
@@ -275,8 +275,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         .connect()
         .await
         .with_context(|| format!("connecting to {}", args.endpoint))?;
-    let mut c = RoomAdminClient::with_interceptor(channel.clone(), auth.clone());
-    let mut m = ModerationAdminClient::with_interceptor(channel, auth);
+    let mut c = RoomAdminServiceClient::with_interceptor(channel.clone(), auth.clone());
+    let mut m = ModerationAdminServiceClient::with_interceptor(channel, auth);
     let out = match args.command {
         AdminCommand::CreateRoom {
             id,
@@ -505,13 +505,16 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     replace,
                 } => {
                     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-                    m.import_terms(pb::ImportTermsRequest {
-                        category,
-                        text,
-                        replace,
-                    })
-                    .await?
-                    .into_inner()
+                    let out = m
+                        .import_terms(pb::ImportTermsRequest {
+                            category,
+                            text,
+                            replace,
+                        })
+                        .await?
+                        .into_inner();
+                    println!("{out:#?}");
+                    return Ok(());
                 }
                 TermsCommand::List {
                     category,
