@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use roomcast_proto::v1::CreateRoomRequest;
-use roomcast_proto::v1::room_admin_client::RoomAdminClient;
+use roomcast_proto::v1::room_admin_service_client::RoomAdminServiceClient;
 use std::time::Duration;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
@@ -34,7 +34,7 @@ pub async fn create_rooms(
         .map(|t| format!("Bearer {t}").parse())
         .transpose()
         .context("admin token is not a valid header value")?;
-    let client = RoomAdminClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+    let client = RoomAdminServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
         req.metadata_mut().insert("x-roomcast-sdkappid", app.clone());
         if let Some(a) = &auth {
             req.metadata_mut().insert("authorization", a.clone());

@@ -1,4 +1,4 @@
-//! `roomcast.v1.RoomAdmin`: the operator's admin API over the room service.
+//! `roomcast.v1.RoomAdminService`: the operator's admin API over the room service.
 //! Every call is authenticated and scoped to one app.
 
 use crate::auth::authorize;
@@ -11,7 +11,7 @@ use roomcast_core::ports::submit::MessageSubmitter;
 use roomcast_core::rooms::{CreateRoom, Rooms, SendRequest, Sender};
 use roomcast_proto::convert::priority_from_pb;
 use roomcast_proto::v1 as pb;
-use roomcast_proto::v1::room_admin_server::{RoomAdmin, RoomAdminServer};
+use roomcast_proto::v1::room_admin_service_server::{RoomAdminService, RoomAdminServiceServer};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -30,8 +30,8 @@ impl AdminService {
     }
 
     /// The tonic server for this service.
-    pub fn into_server(self) -> RoomAdminServer<Self> {
-        RoomAdminServer::new(self)
+    pub fn into_server(self) -> RoomAdminServiceServer<Self> {
+        RoomAdminServiceServer::new(self)
     }
 
     fn authorize<T>(&self, req: &Request<T>) -> Result<AppId, ControlError> {
@@ -93,7 +93,7 @@ fn core<T>(r: roomcast_core::Result<T>) -> Result<T, ControlError> {
 }
 
 #[tonic::async_trait]
-impl RoomAdmin for AdminService {
+impl RoomAdminService for AdminService {
     async fn create_room(&self, req: Request<pb::CreateRoomRequest>) -> Rpc<pb::CreateRoomResponse> {
         let app = self.authorize(&req)?;
         let r = req.into_inner();

@@ -1,8 +1,8 @@
 //! Room control: the only writer of room state. It serves the operator's
-//! gRPC admin API (`roomcast.v1.RoomAdmin`, `roomcast.v1.ModerationAdmin`)
-//! and, in cluster mode, the internal `RoomControlService` through which
-//! gateways change room state on behalf of their users; `RemoteControl` is
-//! the gateways' client of it.
+//! gRPC admin API (`roomcast.v1.RoomAdminService`,
+//! `roomcast.v1.ModerationAdminService`) and, in cluster mode, the internal
+//! `RoomControlService` through which gateways change room state on behalf
+//! of their users; `RemoteControl` is the gateways' client of it.
 
 mod admin;
 mod auth;
@@ -14,7 +14,7 @@ mod remote;
 
 pub use admin::AdminService;
 pub use auth::metadata;
-pub use error::{CODE_METADATA, ControlError};
+pub use error::{CODE_METADATA, ControlError, ERROR_DOMAIN};
 pub use internal::{InternalService, InternalToken};
 pub use moderation::ModerationService;
 pub use remote::RemoteControl;

@@ -1,11 +1,11 @@
-//! `roomcast.v1.ModerationAdmin`: per-app word lists and the audit log.
+//! `roomcast.v1.ModerationAdminService`: per-app word lists and the audit log.
 
 use crate::error::ControlError;
 use roomcast_core::apps::Apps;
 use roomcast_moderation::service::Lists;
 use roomcast_moderation::{Category, ListChange, Term};
 use roomcast_proto::v1 as pb;
-use roomcast_proto::v1::moderation_admin_server::{ModerationAdmin, ModerationAdminServer};
+use roomcast_proto::v1::moderation_admin_service_server::{ModerationAdminService, ModerationAdminServiceServer};
 use tonic::{Request, Response, Status};
 
 #[derive(Clone)]
@@ -19,8 +19,8 @@ impl ModerationService {
         Self { apps, lists }
     }
 
-    pub fn into_server(self) -> ModerationAdminServer<Self> {
-        ModerationAdminServer::new(self)
+    pub fn into_server(self) -> ModerationAdminServiceServer<Self> {
+        ModerationAdminServiceServer::new(self)
     }
 }
 
@@ -54,7 +54,7 @@ fn report(r: roomcast_moderation::ChangeReport) -> pb::ChangeTermsResponse {
 type Rpc<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
-impl ModerationAdmin for ModerationService {
+impl ModerationAdminService for ModerationService {
     async fn change_terms(&self, req: Request<pb::ChangeTermsRequest>) -> Rpc<pb::ChangeTermsResponse> {
         let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
@@ -69,7 +69,7 @@ impl ModerationAdmin for ModerationService {
         Ok(Response::new(report(done)))
     }
 
-    async fn import_terms(&self, req: Request<pb::ImportTermsRequest>) -> Rpc<pb::ChangeTermsResponse> {
+    async fn import_terms(&self, req: Request<pb::ImportTermsRequest>) -> Rpc<pb::ImportTermsResponse> {
         let app = crate::auth::authorize(&self.apps, &req)?;
         let r = req.into_inner();
         let cat = category(&r.category)?;
@@ -86,7 +86,14 @@ impl ModerationAdmin for ModerationService {
             ListChange::Add { terms, allow: vec![] }
         };
         let done = self.lists.change(app, change).await.map_err(ControlError::from)?;
-        Ok(Response::new(report(done)))
+        let r = report(done);
+        Ok(Response::new(pb::ImportTermsResponse {
+            added: r.added,
+            removed: r.removed,
+            skipped: r.skipped,
+            terms: r.terms,
+            allow: r.allow,
+        }))
     }
 
     async fn list_terms(&self, req: Request<pb::ListTermsRequest>) -> Rpc<pb::ListTermsResponse> {

@@ -17,6 +17,16 @@ pub mod internal {
 
 pub mod convert;
 
+/// Helpers of the generated `serde::Serialize` implementations.
+pub mod json {
+    use std::collections::{BTreeMap, HashMap};
+
+    /// Serializes a map with its keys in order.
+    pub fn sorted_map<S: serde::Serializer>(map: &HashMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&map.iter().collect::<BTreeMap<_, _>>(), s)
+    }
+}
+
 /// The encoded `FileDescriptorSet` of the public Roomcast protos, for gRPC
 /// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/roomcast_descriptor.bin"));

@@ -33,7 +33,14 @@ fn main() -> anyhow::Result<()> {
             node.run(shutdown).await
         }),
         Command::Usersig(args) => cli::usersig::run(args),
-        Command::Admin(args) => runtime()?.block_on(cli::admin::run(args)),
+        Command::Admin(args) => {
+            // A failed call is an answer, not a crash: one line, no backtrace.
+            if let Err(e) = runtime()?.block_on(cli::admin::run(args)) {
+                eprintln!("Error: {e:#}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -8,13 +8,17 @@ use roomcast_control::{AdminService, InternalService, ModerationService};
 use roomcast_core::ports::submit::MessageSubmitter;
 use roomcast_core::rooms::Rooms;
 use roomcast_moderation::service::Lists;
-use roomcast_proto::v1::room_admin_server::RoomAdminServer;
+use roomcast_proto::internal::v1::room_control_service_server::RoomControlServiceServer;
+use roomcast_proto::v1::moderation_admin_service_server::ModerationAdminServiceServer;
+use roomcast_proto::v1::room_admin_service_server::RoomAdminServiceServer;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
+use tonic_health::ServingStatus;
 
 pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     TcpListener::bind(addr)
@@ -57,8 +61,37 @@ pub(crate) struct AdminApi {
     pub internal: Option<InternalService>,
 }
 
+/// The services the gRPC health service reports on: the overall server
+/// (`""`), the admin services and, in cluster mode, the internal
+/// room-control service.
+fn health_services(internal: bool) -> Vec<&'static str> {
+    let mut names = vec![
+        "",
+        RoomAdminServiceServer::<AdminService>::NAME,
+        ModerationAdminServiceServer::<ModerationService>::NAME,
+    ];
+    if internal {
+        names.push(RoomControlServiceServer::<InternalService>::NAME);
+    }
+    names
+}
+
+/// gRPC reflection over the public Roomcast protos, the health service and
+/// reflection itself. It is served in both protocol versions,
+/// `grpc.reflection.v1` and the older `grpc.reflection.v1alpha` that many
+/// tools still ask for, and both list the same services.
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
+
 /// Serves the admin API with gRPC health and reflection until `stop`.
-/// Health turns NOT_SERVING as soon as `draining` is cancelled.
+/// Health turns NOT_SERVING, for the server and every service, as soon as
+/// `draining` is cancelled.
 pub(crate) async fn spawn_grpc(
     listener: TcpListener,
     api: AdminApi,
@@ -66,22 +99,29 @@ pub(crate) async fn spawn_grpc(
     stop: CancellationToken,
 ) -> Result<ServerTask, ServerError> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<RoomAdminServer<AdminService>>().await;
+    let services = health_services(api.internal.is_some());
+    for name in &services {
+        health_reporter.set_service_status(*name, ServingStatus::Serving).await;
+    }
     tokio::spawn(async move {
         draining.cancelled().await;
-        health_reporter.set_not_serving::<RoomAdminServer<AdminService>>().await;
+        for name in services {
+            health_reporter
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
     });
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(roomcast_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| ServerError::Serve(e.to_string()))?;
+    let reflection_err = |e: tonic_reflection::server::Error| ServerError::Serve(e.to_string());
+    let reflection_v1 = reflection_builder().build_v1().map_err(reflection_err)?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha().map_err(reflection_err)?;
     let moderation = ModerationService::new(api.rooms.apps().clone(), api.lists).into_server();
     let admin = AdminService::new(api.rooms, api.submitter).into_server();
     let internal = api.internal.map(InternalService::into_server);
     Ok(tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(health_service)
-            .add_service(reflection)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
             .add_service(admin)
             .add_service(moderation)
             .add_optional_service(internal)

@@ -1,11 +1,10 @@
-//! Authentication of the gRPC admin API (`roomcast.v1.RoomAdmin`), and the
-//! gRPC health and reflection services beside it.
+//! Authentication of the gRPC admin API (`roomcast.v1.RoomAdminService`).
+//! The health and reflection services beside it: `grpc_services.rs`.
 
 mod support;
 
 use support::*;
 use tonic::Code;
-use tonic::transport::Channel;
 
 // ---- authentication ---------------------------------------------------------
 
@@ -140,81 +139,5 @@ async fn admin_token_and_usersig_authentication() {
     got.missing.sort();
     assert_eq!(got.missing, refused_ids);
     assert_eq!(got.rooms.len(), 1);
-    server.stop().await;
-}
-
-// ---- health and reflection --------------------------------------------------
-
-#[tokio::test]
-async fn grpc_health_reports_serving() {
-    use tonic_health::pb::HealthCheckRequest;
-    use tonic_health::pb::health_check_response::ServingStatus;
-    use tonic_health::pb::health_client::HealthClient;
-
-    let server = TestServer::start().await;
-    let mut health = HealthClient::new(channel(server.grpc).await);
-    for service in ["", "roomcast.v1.RoomAdmin"] {
-        let status = health
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .unwrap_or_else(|e| panic!("health check of {service:?}: {e:?}"))
-            .into_inner()
-            .status;
-        assert_eq!(status, ServingStatus::Serving as i32, "service {service:?}");
-    }
-    let r = health
-        .check(HealthCheckRequest {
-            service: "no.such.Service".into(),
-        })
-        .await;
-    assert_eq!(r.unwrap_err().code(), Code::NotFound);
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn grpc_reflection_lists_the_admin_service() {
-    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    use tonic_reflection::pb::v1::{ServerReflectionRequest, ServerReflectionResponse};
-
-    let server = TestServer::start().await;
-    let mut reflection = ServerReflectionClient::new(channel(server.grpc).await);
-
-    async fn ask(client: &mut ServerReflectionClient<Channel>, request: MessageRequest) -> ServerReflectionResponse {
-        let req = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(request),
-        };
-        let mut stream = client
-            .server_reflection_info(futures_util::stream::iter(vec![req]))
-            .await
-            .expect("reflection answers")
-            .into_inner();
-        stream
-            .message()
-            .await
-            .expect("reflection response")
-            .expect("one response")
-    }
-
-    let resp = ask(&mut reflection, MessageRequest::ListServices(String::new())).await;
-    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
-        panic!("unexpected reflection response {resp:?}");
-    };
-    let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
-    assert!(names.contains(&"roomcast.v1.RoomAdmin"), "{names:?}");
-
-    let resp = ask(
-        &mut reflection,
-        MessageRequest::FileContainingSymbol("roomcast.v1.RoomAdmin".into()),
-    )
-    .await;
-    let Some(MessageResponse::FileDescriptorResponse(files)) = resp.message_response else {
-        panic!("unexpected reflection response {resp:?}");
-    };
-    assert!(!files.file_descriptor_proto.is_empty());
     server.stop().await;
 }

@@ -104,7 +104,8 @@ async fn admin_subcommand_drives_a_running_server() {
     assert_eq!(alice.join("cli-room").await["code"], 0);
     let out = run(admin(&["online-count", "cli-room"])).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("count: 1"), "{}", text(&out.stdout));
+    let count: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON reply");
+    assert_eq!(count["count"], 1, "{count}");
 
     // Sending as the admin reaches the client.
     let out = run(admin(&["send", "cli-room", "--text", "hello from the cli"])).await;

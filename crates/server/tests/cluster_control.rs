@@ -2,7 +2,8 @@
 //! owner's or admin's WebSocket ops and users' profile changes travel from
 //! the gateway to room control over the internal gRPC service, come back
 //! with the same codes and details as in standalone mode, fail retryably
-//! when room control is down, and the internal service refuses outsiders.
+//! when room control is down, and the internal service refuses outsiders
+//! (and is reported by gRPC health, not advertised by reflection).
 
 mod support;
 
@@ -132,4 +133,19 @@ async fn the_internal_service_refuses_callers_without_the_cluster_token() {
         assert_eq!(err.code(), tonic::Code::Unauthenticated, "{auth:?}: {err}");
     }
     assert!(muted(&mut control.admin().await, "live").await.is_empty());
+
+    // Its health is reported beside the admin services' (reflection does
+    // not advertise it).
+    use support::grpc::{self, ServingStatus};
+    for service in [
+        grpc::SERVER,
+        grpc::ROOM_ADMIN,
+        grpc::MODERATION_ADMIN,
+        grpc::ROOM_CONTROL,
+    ] {
+        let status = grpc::health_check(control.grpc, service).await;
+        assert_eq!(status.ok(), Some(ServingStatus::Serving), "{service:?}");
+    }
+    let names = grpc::reflection_v1::list_services(control.grpc).await;
+    assert!(!names.iter().any(|n| n == grpc::ROOM_CONTROL), "{names:?}");
 }

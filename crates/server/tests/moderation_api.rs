@@ -84,7 +84,7 @@ async fn bulk_import_and_paged_listing() {
     let mut m = mod_client(&server).await;
     let words: Vec<String> = (0..20_000).map(|i| format!("spamword{i:05}")).collect();
     let text = format!("# imported\n\n{}\n", words.join("\n"));
-    let r = m
+    let r: pb::ImportTermsResponse = m
         .import_terms(pb::ImportTermsRequest {
             category: "ads".into(),
             text,

@@ -36,6 +36,7 @@ pub enum Command {
     /// Mint a userSig (TLSSigAPIv2) from an app's secret in the config.
     Usersig(usersig::UsersigArgs),
     /// Operate a running server through the gRPC admin API.
+    #[command(long_about = admin::LONG_ABOUT, after_help = admin::EXAMPLES, arg_required_else_help = true)]
     Admin(admin::AdminArgs),
 }
 

@@ -6,6 +6,8 @@ pub struct UsersigArgs {
     /// The user ID to sign for.
     #[arg(long)]
     pub user: String,
+    /// Config file holding the app's secret [default: $ROOMCAST_CONFIG, ./roomcast.toml or
+    /// ./roomcast-dev.toml]
     #[arg(long, short)]
     pub config: Option<PathBuf>,
     /// Which app (default: the first in the config).

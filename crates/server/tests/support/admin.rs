@@ -3,7 +3,7 @@
 
 use super::WAIT;
 use super::server::{ADMIN_TOKEN, APP};
-use super::{ModerationAdminClient, RoomAdminClient, pb};
+use super::{ModerationAdminServiceClient, RoomAdminServiceClient, pb};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tonic::Code;
@@ -49,8 +49,8 @@ impl tonic::service::Interceptor for AuthInterceptor {
     }
 }
 
-pub type AdminClient = RoomAdminClient<InterceptedService<Channel, AuthInterceptor>>;
-pub type ModClient = ModerationAdminClient<InterceptedService<Channel, AuthInterceptor>>;
+pub type AdminClient = RoomAdminServiceClient<InterceptedService<Channel, AuthInterceptor>>;
+pub type ModClient = ModerationAdminServiceClient<InterceptedService<Channel, AuthInterceptor>>;
 
 /// A plain gRPC channel to `grpc` (no metadata at all).
 pub async fn channel(grpc: SocketAddr) -> Channel {
@@ -62,13 +62,13 @@ pub async fn channel(grpc: SocketAddr) -> Channel {
 }
 
 /// A room admin client that sends nothing but the SDKAppID: no credentials.
-pub async fn bare_admin_client(grpc: SocketAddr) -> RoomAdminClient<Channel> {
-    RoomAdminClient::new(channel(grpc).await)
+pub async fn bare_admin_client(grpc: SocketAddr) -> RoomAdminServiceClient<Channel> {
+    RoomAdminServiceClient::new(channel(grpc).await)
 }
 
 /// A room admin client presenting `auth`.
 pub async fn admin_client(grpc: SocketAddr, auth: AdminAuth) -> AdminClient {
-    RoomAdminClient::with_interceptor(channel(grpc).await, AuthInterceptor(auth))
+    RoomAdminServiceClient::with_interceptor(channel(grpc).await, AuthInterceptor(auth))
 }
 
 /// A room admin client with the test app's admin token.
@@ -78,12 +78,12 @@ pub async fn admin_at(grpc: SocketAddr) -> AdminClient {
 
 /// A moderation admin client with the test app's admin token.
 pub async fn moderation_at(grpc: SocketAddr) -> ModClient {
-    ModerationAdminClient::with_interceptor(channel(grpc).await, AuthInterceptor::token(ADMIN_TOKEN))
+    ModerationAdminServiceClient::with_interceptor(channel(grpc).await, AuthInterceptor::token(ADMIN_TOKEN))
 }
 
 /// A moderation admin client without any metadata.
-pub async fn bare_moderation_client(grpc: SocketAddr) -> ModerationAdminClient<Channel> {
-    ModerationAdminClient::new(channel(grpc).await)
+pub async fn bare_moderation_client(grpc: SocketAddr) -> ModerationAdminServiceClient<Channel> {
+    ModerationAdminServiceClient::new(channel(grpc).await)
 }
 
 /// The numeric code a failed admin call carries.

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod client;
 pub mod cluster;
+pub mod grpc;
 pub mod messages;
 pub mod process;
 pub mod raw_ws;
@@ -40,6 +41,6 @@ pub use roomcast_core::ports::hook::HookSettings;
 pub use roomcast_core::ratelimit::RateOptions;
 pub use roomcast_moderation::{Category, ListSource};
 pub use roomcast_proto::v1 as pb;
-pub use roomcast_proto::v1::moderation_admin_client::ModerationAdminClient;
-pub use roomcast_proto::v1::room_admin_client::RoomAdminClient;
+pub use roomcast_proto::v1::moderation_admin_service_client::ModerationAdminServiceClient;
+pub use roomcast_proto::v1::room_admin_service_client::RoomAdminServiceClient;
 pub use roomcast_server::{Config, Standalone};
