@@ -10,21 +10,6 @@ use support::*;
 
 const FAST_ROOMS: &str = "[rooms]\nmember_tips = false\n[rooms.frequency]\nroom_cap_per_sec = 100000\nnormal_cap_per_sec = 100000\nlow_cap_per_sec = 100000\nlowest_cap_per_sec = 100000\n";
 
-/// Sends until accepted, retrying retryable failures with the same msgKey
-/// (what a well-behaved client does). Returns the accepted reply.
-async fn send_reliably(c: &mut Client, room: &str, text: &str, key: &str, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let r = send(c, room, text_body(text), None, Some(key)).await;
-        if r["code"] == 0 {
-            return r;
-        }
-        assert_eq!(r["retryable"], true, "non-retryable failure for {key}: {r}");
-        assert!(Instant::now() < deadline, "{key} was not accepted in time: {r}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn wait_online(control: &support::roomcast::Node, room: &str, want: u64, within: Duration) {
     wait_online_count_within(&mut control.admin().await, room, want, within).await;
 }

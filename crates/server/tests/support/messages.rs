@@ -2,7 +2,7 @@
 //! tips in the way, `send` requests, pipelining, sequence numbers and
 //! frequency-control windows.
 
-use super::client::Client;
+use super::client::{Client, text_body};
 use super::server::base_config;
 use super::{Config, FrequencyOptions, RateOptions};
 use serde_json::{Value, json};
@@ -98,4 +98,22 @@ pub fn seqs_and_texts(ms: &[Value]) -> Vec<(u64, String)> {
     ms.iter()
         .map(|m| (seq_of(m), super::client::text_of(m).to_string()))
         .collect()
+}
+
+/// Sends until accepted, retrying retryable failures with the same msgKey
+/// (what a well-behaved client does). Returns the accepted reply.
+pub async fn send_reliably(c: &mut Client, room: &str, text: &str, key: &str, within: std::time::Duration) -> Value {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let r = send(c, room, text_body(text), None, Some(key)).await;
+        if r["code"] == 0 {
+            return r;
+        }
+        assert_eq!(r["retryable"], true, "non-retryable failure for {key}: {r}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key} was not accepted in time: {r}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
