@@ -25,7 +25,7 @@ pub use redis_lists::RedisModerationStore;
 pub use redis_presence::RedisPresence;
 pub use redis_sequencer::RedisSequencer;
 pub use redis_store::RedisStore;
-pub use registry::{heartbeat, reap_once, reaper};
+pub use registry::{RedisReaper, heartbeat, reap_once};
 
 /// A Redis connection that reconnects by itself.
 pub async fn connect_redis(url: &str) -> roomcast_core::Result<redis::aio::ConnectionManager> {

@@ -8,6 +8,7 @@ use crate::redis_presence::{RedisPresence, parse_gateway_entry};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use roomcast_core::Result;
+use roomcast_core::ports::presence::PresenceReaper;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -80,15 +81,21 @@ pub async fn reap_once(conn: &mut ConnectionManager) -> Result<usize> {
     Ok(reaped)
 }
 
-/// Reaps periodically until `shutdown`. Safe to run in every control replica.
-pub async fn reaper(mut conn: ConnectionManager, period: Duration, shutdown: CancellationToken) {
-    loop {
-        if let Err(e) = reap_once(&mut conn).await {
-            tracing::warn!(error = %e, "presence reaping failed");
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => break,
-            _ = tokio::time::sleep(period) => {}
-        }
+/// The reaper port over Redis. Safe to run in every control replica.
+#[derive(Clone)]
+pub struct RedisReaper {
+    conn: ConnectionManager,
+}
+
+impl RedisReaper {
+    pub fn new(conn: ConnectionManager) -> Self {
+        Self { conn }
+    }
+}
+
+#[async_trait::async_trait]
+impl PresenceReaper for RedisReaper {
+    async fn reap_once(&self) -> Result<usize> {
+        reap_once(&mut self.conn.clone()).await
     }
 }

@@ -2,7 +2,8 @@
 //! gRPC admin API (`roomcast.v1.RoomAdminService`,
 //! `roomcast.v1.ModerationAdminService`) and, in cluster mode, the internal
 //! `RoomControlService` through which gateways change room state on behalf
-//! of their users; `RemoteControl` is the gateways' client of it.
+//! of their users; `RemoteControl` is the gateways' client of it. It also
+//! reaps the presence of gateways that died without cleaning up.
 
 mod admin;
 mod auth;
@@ -10,6 +11,7 @@ mod convert;
 mod error;
 mod internal;
 mod moderation;
+mod reaper;
 mod remote;
 
 pub use admin::AdminService;
@@ -17,4 +19,5 @@ pub use auth::metadata;
 pub use error::{CODE_METADATA, ControlError, ERROR_DOMAIN};
 pub use internal::{InternalService, InternalToken};
 pub use moderation::ModerationService;
+pub use reaper::run_reaper;
 pub use remote::RemoteControl;

@@ -18,6 +18,15 @@ pub struct MemberInfo {
     pub avatar: String,
 }
 
+/// Removes the presence of connections whose gateway died without cleaning
+/// up (cluster mode: its heartbeat lapsed). Room control decides when; the
+/// adapter knows how.
+#[async_trait]
+pub trait PresenceReaper: Send + Sync + 'static {
+    /// One pass; returns how many connections were removed.
+    async fn reap_once(&self) -> Result<usize>;
+}
+
 #[async_trait]
 pub trait Presence: Send + Sync + 'static {
     /// Returns `true` if this is the user's first connection in the room.

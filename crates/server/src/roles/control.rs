@@ -11,8 +11,8 @@ use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
-use roomcast_cluster::RedisModerationStore;
-use roomcast_control::InternalService;
+use roomcast_cluster::{RedisModerationStore, RedisReaper};
+use roomcast_control::{InternalService, run_reaper};
 use roomcast_core::rooms::Rooms;
 use roomcast_moderator::NatsSubmitter;
 use std::net::SocketAddr;
@@ -95,8 +95,8 @@ impl ControlNode {
         };
         servers.push(spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?);
         let gateway_ttl = Duration::from_millis(config.cluster.gateway_ttl_ms);
-        let reaper = tokio::spawn(roomcast_cluster::reaper(
-            conns.redis.clone(),
+        let reaper = tokio::spawn(run_reaper(
+            Arc::new(RedisReaper::new(conns.redis.clone())),
             gateway_ttl / 3,
             background.clone(),
         ));
