@@ -2,6 +2,7 @@
 //! process, nothing shared) and for unit tests of the rules.
 
 pub mod bus;
+pub mod counters;
 pub mod history;
 pub mod idempotency;
 pub mod presence;
@@ -9,6 +10,7 @@ pub mod sequencer;
 pub mod store;
 
 pub use bus::MemoryBus;
+pub use counters::MemoryCounters;
 pub use history::MemoryHistory;
 pub use idempotency::MemoryIdempotency;
 pub use presence::MemoryPresence;

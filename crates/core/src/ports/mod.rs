@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod control;
+pub mod counters;
 pub mod history;
 pub mod hook;
 pub mod idempotency;

@@ -9,9 +9,11 @@
 //! - `send`: the one path of a user message (validate → check → screen →
 //!   hook → admit → publish), notices and broadcasts;
 //! - `publish`: sequencing and publication in order, tips;
-//! - `history`: recent events for late joiners, recovery after a gap.
+//! - `history`: recent events for late joiners, recovery after a gap;
+//! - `counters`: group counters and their coalesced publication.
 
 mod admin;
+mod counters;
 mod discipline;
 mod history;
 mod membership;
@@ -21,6 +23,7 @@ mod send;
 mod tests;
 
 pub use admin::CreateRoom;
+pub use counters::CountersOptions;
 pub use history::{HISTORY_PAGE_MAX, Recovery};
 pub use membership::{JoinStatus, Joined};
 pub use send::{SendRequest, Sender};
@@ -32,6 +35,7 @@ use crate::ids::AppId;
 use crate::model::{Actor, Room, RoomPatch, UserProfile};
 use crate::ports::bus::Bus;
 use crate::ports::control::RoomControl;
+use crate::ports::counters::Counters;
 use crate::ports::history::{History, HistoryOptions};
 use crate::ports::hook::BeforeSendHook;
 use crate::ports::idempotency::{Idempotency, SendOutcome};
@@ -55,6 +59,8 @@ pub struct RoomsOptions {
     pub member_tips: bool,
     /// Each room's recent events, for late joiners and recovery.
     pub history: HistoryOptions,
+    /// Group counters: how often changes are pushed.
+    pub counters: CountersOptions,
 }
 
 impl Default for RoomsOptions {
@@ -64,6 +70,7 @@ impl Default for RoomsOptions {
             idempotency_max_entries: 1_000_000,
             member_tips: true,
             history: HistoryOptions::default(),
+            counters: CountersOptions::default(),
         }
     }
 }
@@ -75,6 +82,7 @@ impl RoomsOptions {
             return Err("rooms.idempotency_max_entries must be >= 1".into());
         }
         self.history.validate()?;
+        self.counters.validate()?;
         Ok(())
     }
 }
@@ -88,6 +96,8 @@ pub struct RoomsDeps {
     pub bus: Arc<dyn Bus>,
     /// Each room's recent events.
     pub history: Arc<dyn History>,
+    /// Each room's group counters and which rooms' changed.
+    pub counters: Arc<dyn Counters>,
     /// Remembers message keys. Only processes that send user messages
     /// have it (standalone, moderators); elsewhere sending fails closed.
     pub idempotency: Option<Arc<dyn Idempotency>>,

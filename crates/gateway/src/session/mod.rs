@@ -4,9 +4,10 @@
 //!
 //! Only the connection's lifecycle lives here. What a request means is in
 //! `dispatch` (envelope, op, reply) and in one module per op family:
-//! `auth`, `membership`, `send` and `manage`.
+//! `auth`, `membership`, `send`, `manage` and `counters`.
 
 mod auth;
+mod counters;
 mod dispatch;
 mod manage;
 mod membership;
