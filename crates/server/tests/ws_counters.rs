@@ -235,3 +235,43 @@ async fn the_admin_api_reads_and_writes_counters() {
     assert_eq!(status_code(&admin.update_counters(req).await.unwrap_err()), 10010);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_app_can_grant_members_more_from_its_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roomcast.toml");
+    let toml = format!(
+        "{}[apps.counters]\nguests_read = false\nmembers = [\n  {{ keys = [\"likes\"], ops = [\"increase\"] }},\n  {{ keys = [\"votes-a\", \"votes-b\"], ops = [\"increase\", \"decrease\"] }},\n]\n[rooms.counters]\npublish_interval_ms = 200\n",
+        app_toml()
+    );
+    std::fs::write(&path, toml).unwrap();
+    let loaded = Config::load(Some(&path), &[]).expect("the documented policy parses");
+    loaded.validate().unwrap();
+    let mut c = config();
+    c.apps = loaded.apps;
+    let (server, room) = TestServer::with_room_in(c, "ctr-policy", None).await;
+    let mut member = server.joined("carol", &room).await;
+    assert_eq!(incr(&mut member, &room, "votes-a", 2).await["code"], 0);
+    let r = member
+        .request(
+            "decreaseCounter",
+            json!({ "roomId": room, "key": "votes-a", "value": 1 }),
+        )
+        .await;
+    assert_eq!(r["data"]["value"], 1, "{r}");
+    assert_eq!(incr(&mut member, &room, "votes-c", 1).await["code"], 10007);
+    let mut guest = server.guest().await;
+    let r = guest
+        .request("getCounters", json!({ "roomId": room, "sdkAppId": APP }))
+        .await;
+    assert_eq!(r["code"], 10007, "guests may not read here: {r}");
+
+    // A policy naming a bad key or no ops is refused at start-up.
+    let bad = format!(
+        "{}[apps.counters]\nmembers = [{{ keys = [\"likes\"], ops = [] }}]\n",
+        app_toml()
+    );
+    std::fs::write(&path, bad).unwrap();
+    assert!(Config::load(Some(&path), &[]).unwrap().validate().is_err());
+    server.stop().await;
+}
