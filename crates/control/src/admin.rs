@@ -2,7 +2,7 @@
 //! Every call is authenticated and scoped to one app.
 
 use crate::auth::authorize;
-use crate::convert::{patch_from_proto, room_to_proto};
+use crate::convert::{attribute_write_from_proto, patch_from_proto, room_to_proto};
 use crate::error::ControlError;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, RoomProfile, ValidBody};
@@ -350,5 +350,29 @@ impl RoomAdminService for AdminService {
                 .await,
         )?;
         ok(pb::DeleteCountersResponse {})
+    }
+
+    async fn get_attributes(&self, req: Request<pb::GetAttributesRequest>) -> Rpc<pb::GetAttributesResponse> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        let snap = core(self.rooms.attributes(app, &r.room_id).await)?;
+        ok(pb::GetAttributesResponse {
+            version: snap.version,
+            attributes: snap.values.into_iter().collect(),
+        })
+    }
+
+    async fn write_attributes(&self, req: Request<pb::WriteAttributesRequest>) -> Rpc<pb::WriteAttributesResponse> {
+        let app = self.authorize(&req)?;
+        let (room, change, expected) = core(attribute_write_from_proto(req.into_inner()))?;
+        let snap = core(
+            self.rooms
+                .write_attributes(app, &Actor::AppAdmin, &room, change, expected)
+                .await,
+        )?;
+        ok(pb::WriteAttributesResponse {
+            version: snap.version,
+            attributes: snap.values.into_iter().collect(),
+        })
     }
 }

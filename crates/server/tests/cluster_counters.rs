@@ -1,6 +1,8 @@
-//! Group counters in cluster mode: gateways apply likes to Redis directly,
-//! room control publishes one coalesced `counters` event per room per
-//! interval, and members on every gateway see the cluster-wide totals.
+//! Live-room state in cluster mode. Group counters: gateways apply likes to
+//! Redis directly, room control publishes one coalesced `counters` event per
+//! room per interval, and members on every gateway see the cluster-wide
+//! totals. Group attributes: written through room control (internal gRPC),
+//! compare-and-set across gateways.
 
 mod support;
 
@@ -82,4 +84,32 @@ async fn likes_on_two_gateways_reach_everyone_coalesced() {
         counters: [("one-more".to_string(), 1)].into_iter().collect(),
     };
     assert_eq!(status_code(&admin.update_counters(over).await.unwrap_err()), 10004);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributes_are_compare_and_set_across_gateways() {
+    let c = Cluster::start("[rooms]\nmember_tips = false\n");
+    let control = c.spawn("control");
+    let ga = c.spawn("gateway");
+    let gb = c.spawn("gateway");
+    control.create_room("r").await;
+    let mut alice = ga.user("alice").await;
+    let mut bob = gb.user("bob").await;
+    for cl in [&mut alice, &mut bob] {
+        assert_eq!(cl.join("r").await["code"], 0);
+    }
+    let take = |who: &str| json!({ "roomId": "r", "attributes": { "seat1": who }, "version": 0 });
+    let r = alice.request("setAttributes", take("alice")).await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(r["data"]["version"], 1);
+    let r = bob.request("setAttributes", take("bob")).await;
+    assert_eq!(r["code"], 10056, "{r}");
+    let e = bob.next_event_of("attributes").await;
+    assert_eq!(e["attributes"], json!({ "seat1": "alice" }), "{e}");
+    let r = bob.request("getAttributes", json!({ "roomId": "r" })).await;
+    assert_eq!(r["data"]["version"], 1, "{r}");
+    let r = bob
+        .request("initAttributes", json!({ "roomId": "r", "attributes": {} }))
+        .await;
+    assert_eq!(r["code"], 10007, "members may not reset: {r}");
 }

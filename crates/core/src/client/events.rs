@@ -191,6 +191,35 @@ pub fn encode_counters(room_id: &str, time_ms: i64, counters: &crate::ports::cou
     .expect("counters always serialize")
 }
 
+/// A room's `attributes` event: every group attribute and the version,
+/// outside the room's sequence (`seq` 0).
+pub fn encode_attributes(
+    room_id: &str,
+    time_ms: i64,
+    version: u64,
+    attributes: &crate::ports::attributes::AttributeValues,
+) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct WireAttributes<'a> {
+        room_id: &'a str,
+        seq: u64,
+        kind: &'static str,
+        time: i64,
+        version: u64,
+        attributes: &'a crate::ports::attributes::AttributeValues,
+    }
+    serde_json::to_vec(&WireAttributes {
+        room_id,
+        seq: 0,
+        kind: "attributes",
+        time: time_ms,
+        version,
+        attributes,
+    })
+    .expect("attributes always serialize")
+}
+
 /// A room as clients see it: the join reply, `getRoomProfile`, and the
 /// `modifyRoom` reply. TIM's `joinGroup` and `getGroupProfile` resolve with
 /// the same facts.

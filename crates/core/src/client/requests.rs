@@ -166,6 +166,28 @@ pub struct CounterKeysData {
     pub sdk_app_id: Option<u64>,
 }
 
+/// `initAttributes` (replace all), `setAttributes` (add or overwrite).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttributesData {
+    pub room_id: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// Apply only if the room's attributes are still at this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+}
+
+/// `deleteAttributes` (no keys: all of them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttributeKeysData {
+    pub room_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! In-process implementations of the ports, for standalone mode (one
 //! process, nothing shared) and for unit tests of the rules.
 
+pub mod attributes;
 pub mod bus;
 pub mod counters;
 pub mod history;
@@ -9,6 +10,7 @@ pub mod presence;
 pub mod sequencer;
 pub mod store;
 
+pub use attributes::MemoryAttributes;
 pub use bus::MemoryBus;
 pub use counters::MemoryCounters;
 pub use history::MemoryHistory;

@@ -2,6 +2,7 @@
 //! in `crate::memory` (standalone mode) and, where cluster mode needs one,
 //! a NATS, Redis or gRPC implementation in the adapter crates.
 
+pub mod attributes;
 pub mod bus;
 pub mod control;
 pub mod counters;

@@ -4,8 +4,9 @@
 //!
 //! Only the connection's lifecycle lives here. What a request means is in
 //! `dispatch` (envelope, op, reply) and in one module per op family:
-//! `auth`, `membership`, `send`, `manage` and `counters`.
+//! `auth`, `membership`, `send`, `manage`, `counters` and `attributes`.
 
+mod attributes;
 mod auth;
 mod counters;
 mod dispatch;

@@ -9,7 +9,8 @@ use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
-    MemoryBus, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore,
+    MemoryAttributes, MemoryBus, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer,
+    MemoryStore,
 };
 use roomcast_core::ports::bus::Bus;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
@@ -44,6 +45,7 @@ impl Standalone {
                 bus,
                 history: Arc::new(MemoryHistory::new(config.rooms.history)),
                 counters: Arc::new(MemoryCounters::new()),
+                attributes: Arc::new(MemoryAttributes::new()),
                 idempotency: Some(Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries))),
                 screen: Some(screening.screen.clone()),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),

@@ -6,6 +6,7 @@
 //! was published on a room's bus subject.
 
 mod admin;
+mod attributes;
 mod counters;
 mod discipline;
 mod history;
@@ -264,6 +265,7 @@ impl Harness {
                 bus: bus.clone(),
                 history,
                 counters: Arc::new(crate::memory::MemoryCounters::new()),
+                attributes: Arc::new(crate::memory::MemoryAttributes::new()),
                 idempotency: process_sends.then(|| Arc::new(MemoryIdempotency::new(1000)) as _),
                 screen: process_sends.then(|| screen.clone() as _),
                 hook: Some(hook.clone()),
