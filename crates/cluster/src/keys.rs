@@ -32,6 +32,18 @@ pub fn history(app: AppId, room: &str) -> String {
 pub fn history_epoch(app: AppId, room: &str) -> String {
     format!("rc:{app}:hepoch:{room}")
 }
+/// The room's group attributes: a hash, `v` (version) and `j` (JSON).
+pub fn attributes(app: AppId, room: &str) -> String {
+    format!("rc:{app}:attr:{room}")
+}
+/// The room's group counters: a hash, counter → decimal `i64`.
+pub fn counters(app: AppId, room: &str) -> String {
+    format!("rc:{app}:ctr:{room}")
+}
+/// Rooms whose counters changed since the last publication, `<app>:<room>`.
+pub fn counters_dirty() -> &'static str {
+    "rc:ctrdirty"
+}
 pub fn presence(app: AppId, room: &str) -> String {
     format!("rc:{app}:pres:{room}")
 }

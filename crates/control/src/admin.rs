@@ -2,10 +2,11 @@
 //! Every call is authenticated and scoped to one app.
 
 use crate::auth::authorize;
-use crate::convert::{patch_from_proto, room_to_proto};
+use crate::convert::{attribute_write_from_proto, patch_from_proto, room_to_proto};
 use crate::error::ControlError;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, RoomProfile, ValidBody};
+use roomcast_core::ports::counters::CounterMode;
 use roomcast_core::ports::idempotency::SendOutcome;
 use roomcast_core::ports::submit::MessageSubmitter;
 use roomcast_core::rooms::{CreateRoom, Rooms, SendRequest, Sender};
@@ -302,6 +303,76 @@ impl RoomAdminService for AdminService {
                 })
                 .collect(),
             next_cursor: page.next_cursor.unwrap_or_default(),
+        })
+    }
+
+    async fn get_counters(&self, req: Request<pb::GetCountersRequest>) -> Rpc<pb::GetCountersResponse> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        let counters = core(
+            self.rooms
+                .get_counters(app, Some(&Actor::AppAdmin), &r.room_id, &r.keys)
+                .await,
+        )?;
+        ok(pb::GetCountersResponse {
+            counters: counters.into_iter().collect(),
+        })
+    }
+
+    async fn update_counters(&self, req: Request<pb::UpdateCountersRequest>) -> Rpc<pb::UpdateCountersResponse> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        let mode = match pb::CounterMode::try_from(r.mode) {
+            Ok(pb::CounterMode::Set) => CounterMode::Set,
+            Ok(pb::CounterMode::Increase) => CounterMode::Increase,
+            Ok(pb::CounterMode::Decrease) => CounterMode::Decrease,
+            _ => {
+                return Err(ControlError::InvalidArgument("mode must be SET, INCREASE or DECREASE".into()).into());
+            }
+        };
+        let entries = r.counters.into_iter().collect();
+        let counters = core(
+            self.rooms
+                .update_counters(app, &Actor::AppAdmin, &r.room_id, mode, &entries)
+                .await,
+        )?;
+        ok(pb::UpdateCountersResponse {
+            counters: counters.into_iter().collect(),
+        })
+    }
+
+    async fn delete_counters(&self, req: Request<pb::DeleteCountersRequest>) -> Rpc<pb::DeleteCountersResponse> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        core(
+            self.rooms
+                .delete_counters(app, &Actor::AppAdmin, &r.room_id, &r.keys)
+                .await,
+        )?;
+        ok(pb::DeleteCountersResponse {})
+    }
+
+    async fn get_attributes(&self, req: Request<pb::GetAttributesRequest>) -> Rpc<pb::GetAttributesResponse> {
+        let app = self.authorize(&req)?;
+        let r = req.into_inner();
+        let snap = core(self.rooms.attributes(app, &r.room_id).await)?;
+        ok(pb::GetAttributesResponse {
+            version: snap.version,
+            attributes: snap.values.into_iter().collect(),
+        })
+    }
+
+    async fn write_attributes(&self, req: Request<pb::WriteAttributesRequest>) -> Rpc<pb::WriteAttributesResponse> {
+        let app = self.authorize(&req)?;
+        let (room, change, expected) = core(attribute_write_from_proto(req.into_inner()))?;
+        let snap = core(
+            self.rooms
+                .write_attributes(app, &Actor::AppAdmin, &room, change, expected)
+                .await,
+        )?;
+        ok(pb::WriteAttributesResponse {
+            version: snap.version,
+            attributes: snap.values.into_iter().collect(),
         })
     }
 }

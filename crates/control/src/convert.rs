@@ -62,3 +62,52 @@ pub fn room_from_proto(r: pb::Room) -> Room {
         created_at_ms: r.created_at_ms,
     }
 }
+
+/// A public `WriteAttributesRequest` as the rules' change and expected version.
+pub fn attribute_write_from_proto(
+    w: roomcast_proto::v1::WriteAttributesRequest,
+) -> Result<(String, roomcast_core::rooms::AttributeChange, Option<u64>), roomcast_core::CoreError> {
+    use roomcast_core::rooms::AttributeChange;
+    use roomcast_proto::v1::AttributesOp;
+    let change = match AttributesOp::try_from(w.op) {
+        Ok(AttributesOp::Init) => AttributeChange::Init(w.attributes.into_iter().collect()),
+        Ok(AttributesOp::Set) => AttributeChange::Set(w.attributes.into_iter().collect()),
+        Ok(AttributesOp::Delete) => AttributeChange::Delete(w.keys),
+        _ => {
+            return Err(roomcast_core::CoreError::InvalidParameter(
+                "op must be INIT, SET or DELETE".into(),
+            ));
+        }
+    };
+    Ok((w.room_id, change, w.expected_version))
+}
+
+/// The rules' change as a public `WriteAttributesRequest`.
+pub fn attribute_write_to_proto(
+    room: &str,
+    change: roomcast_core::rooms::AttributeChange,
+    expected_version: Option<u64>,
+) -> roomcast_proto::v1::WriteAttributesRequest {
+    use roomcast_core::rooms::AttributeChange;
+    use roomcast_proto::v1::AttributesOp;
+    let mut w = roomcast_proto::v1::WriteAttributesRequest {
+        room_id: room.to_string(),
+        expected_version,
+        ..Default::default()
+    };
+    match change {
+        AttributeChange::Init(v) => {
+            w.op = AttributesOp::Init as i32;
+            w.attributes = v.into_iter().collect();
+        }
+        AttributeChange::Set(v) => {
+            w.op = AttributesOp::Set as i32;
+            w.attributes = v.into_iter().collect();
+        }
+        AttributeChange::Delete(keys) => {
+            w.op = AttributesOp::Delete as i32;
+            w.keys = keys;
+        }
+    }
+    w
+}

@@ -91,6 +91,8 @@ impl ControlError {
                 CoreError::NotMember(_) => "NOT_MEMBER",
                 CoreError::TooManyAccounts { .. } => "TOO_MANY_ACCOUNTS",
                 CoreError::RateLimited => "RATE_LIMITED",
+                CoreError::AttributesConflict { .. } => "ATTRIBUTES_CONFLICT",
+                CoreError::AttributesRateLimited => "ATTRIBUTES_RATE_LIMITED",
                 CoreError::BodyTooLong { .. } => "BODY_TOO_LONG",
                 CoreError::Blocked { .. } => "BLOCKED_BY_MODERATION",
                 CoreError::ModerationUnavailable => "MODERATION_UNAVAILABLE",
@@ -164,7 +166,10 @@ impl ControlError {
                 | CoreError::Banned { .. }
                 | CoreError::NotMember(_) => Code::PermissionDenied,
                 CoreError::OwnerCannotQuit => Code::FailedPrecondition,
-                CoreError::RateLimited | CoreError::FrequencyControlled => Code::ResourceExhausted,
+                CoreError::RateLimited | CoreError::FrequencyControlled | CoreError::AttributesRateLimited => {
+                    Code::ResourceExhausted
+                }
+                CoreError::AttributesConflict { .. } => Code::Aborted,
                 CoreError::NotLoggedIn | CoreError::Auth(_) | CoreError::UnknownApp(_) => Code::Unauthenticated,
                 CoreError::ModerationUnavailable
                 | CoreError::HookUnavailable

@@ -4,7 +4,7 @@
 //! with the internal token; the user's own rights are checked by the room
 //! rules, exactly as in standalone mode.
 
-use crate::convert::{patch_from_proto, room_to_proto};
+use crate::convert::{attribute_write_from_proto, patch_from_proto, room_to_proto};
 use hmac::{Hmac, Mac};
 use roomcast_core::apps::Apps;
 use roomcast_core::model::UserProfile;
@@ -196,6 +196,25 @@ impl RoomControlService for InternalService {
             error,
             nick: stored.nick,
             avatar: stored.avatar,
+        }))
+    }
+
+    async fn write_attributes(&self, req: Request<ipb::WriteAttributesRequest>) -> Rpc<ipb::WriteAttributesResponse> {
+        self.token.check(&req)?;
+        let r = req.into_inner();
+        let result = async {
+            let (app, actor) = actor_from_pb(r.actor)?;
+            let (room, change, expected) = attribute_write_from_proto(r.write.unwrap_or_default())?;
+            self.rooms.write_attributes(app, &actor, &room, change, expected).await
+        }
+        .await;
+        let error = error_field(&result);
+        Ok(Response::new(ipb::WriteAttributesResponse {
+            error,
+            attributes: result.ok().map(|s| roomcast_proto::v1::WriteAttributesResponse {
+                version: s.version,
+                attributes: s.values.into_iter().collect(),
+            }),
         }))
     }
 }

@@ -3,12 +3,14 @@
 //! room control fails with a retryable 10002; a refusal by the room rules
 //! comes back exactly as in standalone mode.
 
-use crate::convert::{patch_to_proto, room_from_proto};
+use crate::convert::{attribute_write_to_proto, patch_to_proto, room_from_proto};
 use crate::internal::InternalToken;
 use async_trait::async_trait;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::{Actor, Room, RoomPatch, UserProfile};
+use roomcast_core::ports::attributes::AttributeSnapshot;
 use roomcast_core::ports::control::RoomControl;
+use roomcast_core::rooms::AttributeChange;
 use roomcast_core::{CoreError, Result};
 use roomcast_proto::convert::{actor_to_pb, check_error};
 use roomcast_proto::internal::v1 as ipb;
@@ -166,6 +168,33 @@ impl RoomControl for RemoteControl {
         Ok(UserProfile {
             nick: r.nick,
             avatar: r.avatar,
+        })
+    }
+
+    async fn write_attributes(
+        &self,
+        app: AppId,
+        actor: &Actor,
+        room: &str,
+        change: AttributeChange,
+        expected_version: Option<u64>,
+    ) -> Result<AttributeSnapshot> {
+        let msg = ipb::WriteAttributesRequest {
+            actor: Some(actor_to_pb(app, actor)),
+            write: Some(attribute_write_to_proto(room, change, expected_version)),
+        };
+        let r = self
+            .client
+            .clone()
+            .write_attributes(self.request(msg))
+            .await
+            .map_err(unreachable)?
+            .into_inner();
+        check_error(r.error)?;
+        let a = r.attributes.unwrap_or_default();
+        Ok(AttributeSnapshot {
+            version: a.version,
+            values: a.attributes.into_iter().collect(),
         })
     }
 }

@@ -25,6 +25,97 @@ pub struct AppConfig {
     /// Optional before-send webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_send_hook: Option<crate::ports::hook::HookSettings>,
+    /// Who may change which group counter (default: members may only
+    /// increase `likes`; guests may read).
+    #[serde(default, skip_serializing_if = "CounterPolicy::is_default")]
+    pub counters: CounterPolicy,
+}
+
+/// A change to a group counter, as the per-app policy names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CounterOp {
+    Increase,
+    Decrease,
+    Set,
+    Delete,
+}
+
+impl CounterOp {
+    pub const ALL: [CounterOp; 4] = [
+        CounterOp::Increase,
+        CounterOp::Decrease,
+        CounterOp::Set,
+        CounterOp::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CounterOp::Increase => "increase",
+            CounterOp::Decrease => "decrease",
+            CounterOp::Set => "set",
+            CounterOp::Delete => "delete",
+        }
+    }
+}
+
+/// What ordinary members may do to some counters: `keys` (`"*"`: any
+/// counter) with `ops`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterGrant {
+    pub keys: Vec<String>,
+    pub ops: Vec<CounterOp>,
+}
+
+/// Who may change which group counter of the app's rooms. The room's owner
+/// and admins and the app admin may do everything; ordinary members what
+/// `members` grants; guests (not logged in) nothing. Members may always
+/// read; guests if `guests_read`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CounterPolicy {
+    pub members: Vec<CounterGrant>,
+    pub guests_read: bool,
+}
+
+impl Default for CounterPolicy {
+    fn default() -> Self {
+        Self {
+            members: vec![CounterGrant {
+                keys: vec!["likes".into()],
+                ops: vec![CounterOp::Increase],
+            }],
+            guests_read: true,
+        }
+    }
+}
+
+impl CounterPolicy {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether an ordinary member may apply `op` to counter `key`.
+    pub fn member_may(&self, op: CounterOp, key: &str) -> bool {
+        self.members
+            .iter()
+            .any(|g| g.ops.contains(&op) && g.keys.iter().any(|k| k == "*" || k == key))
+    }
+
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        for g in &self.members {
+            if g.keys.is_empty() || g.ops.is_empty() {
+                return Err("counters.members[]: keys and ops must not be empty".into());
+            }
+            for k in &g.keys {
+                if k != "*" {
+                    crate::limits::validate_counter_key(k).map_err(|e| format!("counters.members[].keys: {e}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `TIMCustomElem` fields moderation screens for an app. Apps that put
@@ -66,6 +157,7 @@ impl std::fmt::Debug for AppConfig {
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
             .field("screen_custom", &self.screen_custom)
             .field("before_send_hook", &self.before_send_hook)
+            .field("counters", &self.counters)
             .finish()
     }
 }
@@ -88,6 +180,9 @@ impl AppConfig {
         if let Some(h) = &self.before_send_hook {
             h.validate().map_err(|e| format!("app {}: {e}", self.sdkappid))?;
         }
+        self.counters
+            .validate()
+            .map_err(|e| format!("app {}: {e}", self.sdkappid))?;
         Ok(())
     }
 }

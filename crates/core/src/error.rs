@@ -60,6 +60,11 @@ pub enum CoreError {
     /// own code in 120001..=130000).
     #[error("rejected by the app: {message}")]
     RejectedByHook { code: u32, message: String },
+    /// Group attributes changed since the version the writer expected.
+    #[error("the room's attributes changed (now at version {version}); read them and retry")]
+    AttributesConflict { version: u64 },
+    #[error("the room's attributes are written too often; retry shortly")]
+    AttributesRateLimited,
     #[error("the app's before-send hook did not answer; retry")]
     HookUnavailable,
     /// An error reported by another cluster process, already coded.
@@ -84,6 +89,8 @@ impl CoreError {
             CoreError::Muted { .. } | CoreError::RoomMuted => 10017,
             CoreError::TooManyAccounts { .. } => 10005,
             CoreError::RateLimited => 10023,
+            CoreError::AttributesConflict { .. } => 10056,
+            CoreError::AttributesRateLimited => 10049,
             CoreError::BodyTooLong { .. } => 80002,
             CoreError::Blocked { .. } => 80001,
             CoreError::FrequencyControlled => CODE_FREQUENCY_CONTROLLED,
@@ -114,6 +121,7 @@ impl CoreError {
                 | CoreError::ControlUnavailable(_)
                 | CoreError::Internal(_)
                 | CoreError::RateLimited
+                | CoreError::AttributesRateLimited
         )
     }
 }

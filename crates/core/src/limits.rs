@@ -22,3 +22,22 @@ pub const PAGE_MAX: usize = 1000;
 pub const PAGE_DEFAULT: usize = 100;
 /// Resends with the same message key inside this window return the first result.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// Group attributes per room: keys, key and value bytes, bytes in total.
+pub const ATTR_KEYS_MAX: usize = 16;
+pub const ATTR_KEY_MAX: usize = 32;
+pub const ATTR_VALUE_MAX: usize = 4096;
+pub const ATTR_TOTAL_MAX: usize = 16 * 1024;
+/// Group counters per room, and the longest counter name (bytes).
+pub const COUNTER_KEYS_MAX: usize = 20;
+pub const COUNTER_KEY_MAX: usize = 128;
+
+/// A counter name: 1..=128 bytes, no control characters.
+pub fn validate_counter_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > COUNTER_KEY_MAX {
+        return Err(format!("counter key must be 1..={COUNTER_KEY_MAX} bytes"));
+    }
+    if key.chars().any(char::is_control) {
+        return Err("counter key must not contain control characters".into());
+    }
+    Ok(())
+}

@@ -8,6 +8,8 @@ pub const MESSAGES_DROPPED: &str = "roomcast_messages_dropped_total";
 pub const BUS_DROPPED: &str = "roomcast_bus_dropped_total";
 pub const PUBLISHED: &str = "roomcast_room_events_published_total";
 pub const HOOK_FAILURES: &str = "roomcast_before_send_hook_failures_total";
+pub const COUNTER_OPS: &str = "roomcast_counter_ops_total";
+pub const ATTRIBUTE_WRITES: &str = "roomcast_attribute_writes_total";
 
 /// The codes a send is most often refused with, present at zero from
 /// start-up so dashboards and alerts see the series before the first one.
@@ -16,7 +18,15 @@ pub const COMMON_REJECTION_CODES: [u32; 11] = [
 ];
 
 /// Publication kinds (`PUBLISHED`'s `kind` label).
-pub const PUBLISHED_KINDS: [&str; 5] = ["message", "tip", "notice", "kick", "dismissed"];
+pub const PUBLISHED_KINDS: [&str; 7] = [
+    "message",
+    "tip",
+    "notice",
+    "kick",
+    "dismissed",
+    "counters",
+    "attributes",
+];
 
 /// Registers descriptions once at start-up, and every series whose labels
 /// are known in advance at zero, so a fresh process's `/metrics` already
@@ -38,7 +48,21 @@ pub fn describe() {
         HOOK_FAILURES,
         "before-send hook calls that timed out or failed, by policy applied"
     );
+    describe_counter!(
+        COUNTER_OPS,
+        "group-counter changes applied, by op (increase, decrease, set, delete); one per request"
+    );
+    describe_counter!(
+        ATTRIBUTE_WRITES,
+        "group-attribute writes applied, by op (init, set, delete)"
+    );
     metrics::counter!(MESSAGES_IN).absolute(0);
+    for op in ["init", "set", "delete"] {
+        metrics::counter!(ATTRIBUTE_WRITES, "op" => op).absolute(0);
+    }
+    for op in crate::apps::CounterOp::ALL {
+        metrics::counter!(COUNTER_OPS, "op" => op.as_str()).absolute(0);
+    }
     for code in COMMON_REJECTION_CODES {
         metrics::counter!(MESSAGES_REJECTED, "code" => code.to_string()).absolute(0);
     }

@@ -169,6 +169,57 @@ pub fn encode_event(room_id: &str, seq: u64, time_ms: i64, priority: Priority, p
     serde_json::to_vec(&ev).expect("room events always serialize")
 }
 
+/// A room's `counters` event: the current values of its group counters,
+/// outside the room's sequence (`seq` 0).
+pub fn encode_counters(room_id: &str, time_ms: i64, counters: &crate::ports::counters::CounterValues) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct WireCounters<'a> {
+        room_id: &'a str,
+        seq: u64,
+        kind: &'static str,
+        time: i64,
+        counters: &'a crate::ports::counters::CounterValues,
+    }
+    serde_json::to_vec(&WireCounters {
+        room_id,
+        seq: 0,
+        kind: "counters",
+        time: time_ms,
+        counters,
+    })
+    .expect("counters always serialize")
+}
+
+/// A room's `attributes` event: every group attribute and the version,
+/// outside the room's sequence (`seq` 0).
+pub fn encode_attributes(
+    room_id: &str,
+    time_ms: i64,
+    version: u64,
+    attributes: &crate::ports::attributes::AttributeValues,
+) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct WireAttributes<'a> {
+        room_id: &'a str,
+        seq: u64,
+        kind: &'static str,
+        time: i64,
+        version: u64,
+        attributes: &'a crate::ports::attributes::AttributeValues,
+    }
+    serde_json::to_vec(&WireAttributes {
+        room_id,
+        seq: 0,
+        kind: "attributes",
+        time: time_ms,
+        version,
+        attributes,
+    })
+    .expect("attributes always serialize")
+}
+
 /// A room as clients see it: the join reply, `getRoomProfile`, and the
 /// `modifyRoom` reply. TIM's `joinGroup` and `getGroupProfile` resolve with
 /// the same facts.

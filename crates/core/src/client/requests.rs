@@ -137,6 +137,57 @@ pub struct ModifyRoomData {
     pub patch: RoomPatch,
 }
 
+/// `increaseCounter`, `decreaseCounter`: one counter by a value ≥ 0.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CounterData {
+    pub room_id: String,
+    pub key: String,
+    pub value: i64,
+}
+
+/// `setCounters`: counters to set, name → value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetCountersData {
+    pub room_id: String,
+    pub counters: std::collections::BTreeMap<String, i64>,
+}
+
+/// `getCounters` (no keys: all of the room's), `deleteCounters`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CounterKeysData {
+    pub room_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    /// Lets a guest name its app without a `?sdkAppId=` query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk_app_id: Option<u64>,
+}
+
+/// `initAttributes` (replace all), `setAttributes` (add or overwrite).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttributesData {
+    pub room_id: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// Apply only if the room's attributes are still at this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+}
+
+/// `deleteAttributes` (no keys: all of them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttributeKeysData {
+    pub room_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

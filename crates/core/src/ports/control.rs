@@ -7,6 +7,8 @@
 use crate::error::Result;
 use crate::ids::AppId;
 use crate::model::{Actor, Room, RoomPatch, UserProfile};
+use crate::ports::attributes::AttributeSnapshot;
+use crate::rooms::AttributeChange;
 use async_trait::async_trait;
 
 #[async_trait]
@@ -28,4 +30,14 @@ pub trait RoomControl: Send + Sync + 'static {
     async fn dismiss_room(&self, app: AppId, actor: &Actor, room: &str) -> Result<()>;
     /// Stores `user`'s profile (the nickname is screened); returns what was stored.
     async fn update_profile(&self, app: AppId, user: &str, profile: &UserProfile) -> Result<UserProfile>;
+    /// Changes the room's group attributes (compare-and-set on
+    /// `expected_version` when given); returns them as stored.
+    async fn write_attributes(
+        &self,
+        app: AppId,
+        actor: &Actor,
+        room: &str,
+        change: AttributeChange,
+        expected_version: Option<u64>,
+    ) -> Result<AttributeSnapshot>;
 }

@@ -2,8 +2,10 @@
 //! in `crate::memory` (standalone mode) and, where cluster mode needs one,
 //! a NATS, Redis or gRPC implementation in the adapter crates.
 
+pub mod attributes;
 pub mod bus;
 pub mod control;
+pub mod counters;
 pub mod history;
 pub mod hook;
 pub mod idempotency;

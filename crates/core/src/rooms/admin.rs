@@ -41,6 +41,9 @@ impl Rooms {
             created_at_ms: now_ms(),
         };
         self.store().create_room(app, room.clone()).await?;
+        // A previous room of the same ID may have left counters behind.
+        self.inner.deps.counters.forget(app, &room.id).await?;
+        self.inner.deps.attributes.forget(app, &room.id).await?;
         tracing::info!(app, room = %room.id, "room created");
         Ok(room)
     }
@@ -101,6 +104,8 @@ impl Rooms {
         self.presence().remove_room(app, room_id).await?;
         self.inner.deps.sequencer.forget(app, room_id).await?;
         self.inner.deps.history.forget(app, room_id).await?;
+        self.inner.deps.counters.forget(app, room_id).await?;
+        self.inner.deps.attributes.forget(app, room_id).await?;
         tracing::info!(app, room = %room_id, "room dismissed");
         Ok(())
     }

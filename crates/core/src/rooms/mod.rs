@@ -9,9 +9,13 @@
 //! - `send`: the one path of a user message (validate → check → screen →
 //!   hook → admit → publish), notices and broadcasts;
 //! - `publish`: sequencing and publication in order, tips;
-//! - `history`: recent events for late joiners, recovery after a gap.
+//! - `history`: recent events for late joiners, recovery after a gap;
+//! - `counters`: group counters and their coalesced publication;
+//! - `attributes`: group attributes (compare-and-set, pushed on change).
 
 mod admin;
+mod attributes;
+mod counters;
 mod discipline;
 mod history;
 mod membership;
@@ -21,6 +25,8 @@ mod send;
 mod tests;
 
 pub use admin::CreateRoom;
+pub use attributes::{AttributeChange, AttributesOptions};
+pub use counters::CountersOptions;
 pub use history::{HISTORY_PAGE_MAX, Recovery};
 pub use membership::{JoinStatus, Joined};
 pub use send::{SendRequest, Sender};
@@ -30,8 +36,10 @@ use crate::error::{CoreError, Result};
 use crate::freq::FrequencyOptions;
 use crate::ids::AppId;
 use crate::model::{Actor, Room, RoomPatch, UserProfile};
+use crate::ports::attributes::{AttributeSnapshot, Attributes};
 use crate::ports::bus::Bus;
 use crate::ports::control::RoomControl;
+use crate::ports::counters::Counters;
 use crate::ports::history::{History, HistoryOptions};
 use crate::ports::hook::BeforeSendHook;
 use crate::ports::idempotency::{Idempotency, SendOutcome};
@@ -55,6 +63,10 @@ pub struct RoomsOptions {
     pub member_tips: bool,
     /// Each room's recent events, for late joiners and recovery.
     pub history: HistoryOptions,
+    /// Group counters: how often changes are pushed.
+    pub counters: CountersOptions,
+    /// Group attributes: the per-room write rate.
+    pub attributes: AttributesOptions,
 }
 
 impl Default for RoomsOptions {
@@ -64,6 +76,8 @@ impl Default for RoomsOptions {
             idempotency_max_entries: 1_000_000,
             member_tips: true,
             history: HistoryOptions::default(),
+            counters: CountersOptions::default(),
+            attributes: AttributesOptions::default(),
         }
     }
 }
@@ -75,6 +89,8 @@ impl RoomsOptions {
             return Err("rooms.idempotency_max_entries must be >= 1".into());
         }
         self.history.validate()?;
+        self.counters.validate()?;
+        self.attributes.validate()?;
         Ok(())
     }
 }
@@ -88,6 +104,10 @@ pub struct RoomsDeps {
     pub bus: Arc<dyn Bus>,
     /// Each room's recent events.
     pub history: Arc<dyn History>,
+    /// Each room's group counters and which rooms' changed.
+    pub counters: Arc<dyn Counters>,
+    /// Each room's group attributes (written by room control only).
+    pub attributes: Arc<dyn Attributes>,
     /// Remembers message keys. Only processes that send user messages
     /// have it (standalone, moderators); elsewhere sending fails closed.
     pub idempotency: Option<Arc<dyn Idempotency>>,
@@ -112,15 +132,19 @@ struct Inner {
     /// Sequence assignment and publication happen under one stripe lock so
     /// that events reach the bus in sequence order.
     publish_locks: publish::PublishLocks,
+    /// Group-attribute writes per room.
+    attr_rate: crate::ratelimit::KeyedRateLimiter<(AppId, String)>,
 }
 
 impl Rooms {
     pub fn new(opts: RoomsOptions, deps: RoomsDeps) -> Self {
+        let attr_rate = crate::ratelimit::KeyedRateLimiter::new(opts.attributes.room_write_rate);
         Self {
             inner: Arc::new(Inner {
                 opts,
                 deps,
                 publish_locks: publish::PublishLocks::new(),
+                attr_rate,
             }),
         }
     }
@@ -193,6 +217,17 @@ impl RoomControl for Rooms {
 
     async fn update_profile(&self, app: AppId, user: &str, profile: &UserProfile) -> Result<UserProfile> {
         Rooms::update_profile(self, app, user, profile).await
+    }
+
+    async fn write_attributes(
+        &self,
+        app: AppId,
+        actor: &Actor,
+        room: &str,
+        change: AttributeChange,
+        expected_version: Option<u64>,
+    ) -> Result<AttributeSnapshot> {
+        Rooms::write_attributes(self, app, actor, room, change, expected_version).await
     }
 }
 

@@ -23,7 +23,7 @@ impl PublishLocks {
         Self((0..PUBLISH_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
     }
 
-    async fn lock(&self, app: AppId, room_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+    pub(super) async fn lock(&self, app: AppId, room_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
         self.0[crate::shard::index(&(app, room_id), PUBLISH_STRIPES)]
             .lock()
             .await

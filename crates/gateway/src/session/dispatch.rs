@@ -2,7 +2,7 @@
 //! the op to its family's module, and is the one place where errors become
 //! error replies (with the data some errors carry).
 
-use super::{auth, manage, membership, send};
+use super::{attributes, auth, counters, manage, membership, send};
 use crate::conn::Conn;
 use crate::ctx::GatewayCtx;
 use crate::error::{GatewayError, Result};
@@ -68,6 +68,15 @@ async fn dispatch(ctx: &GatewayCtx, conn: &Arc<Conn>, op: &str, data: Value) -> 
         "setAdmin" => manage::set_admin(ctx, conn, protocol::data("setAdmin", data)?).await,
         "modifyRoom" => manage::modify_room(ctx, conn, protocol::data("modifyRoom", data)?).await,
         "dismiss" => manage::dismiss(ctx, conn, protocol::data("dismiss", data)?).await,
+        "increaseCounter" => counters::increase(ctx, conn, protocol::data("increaseCounter", data)?).await,
+        "decreaseCounter" => counters::decrease(ctx, conn, protocol::data("decreaseCounter", data)?).await,
+        "setCounters" => counters::set(ctx, conn, protocol::data("setCounters", data)?).await,
+        "deleteCounters" => counters::delete(ctx, conn, protocol::data("deleteCounters", data)?).await,
+        "getCounters" => counters::get(ctx, conn, protocol::data("getCounters", data)?).await,
+        "initAttributes" => attributes::init(ctx, conn, protocol::data("initAttributes", data)?).await,
+        "setAttributes" => attributes::set(ctx, conn, protocol::data("setAttributes", data)?).await,
+        "deleteAttributes" => attributes::delete(ctx, conn, protocol::data("deleteAttributes", data)?).await,
+        "getAttributes" => attributes::get(ctx, conn, protocol::data("getAttributes", data)?).await,
         other => Err(GatewayError::UnknownOp(other.chars().take(64).collect())),
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The connection's app, binding it on first use (only to a configured app).
-fn bind_app(ctx: &GatewayCtx, conn: &Conn, requested: Option<AppId>) -> Result<AppId> {
+pub(super) fn bind_app(ctx: &GatewayCtx, conn: &Conn, requested: Option<AppId>) -> Result<AppId> {
     if let Some(r) = requested {
         ctx.rooms.apps().get(r)?;
     }

@@ -4,9 +4,11 @@
 //!
 //! Only the connection's lifecycle lives here. What a request means is in
 //! `dispatch` (envelope, op, reply) and in one module per op family:
-//! `auth`, `membership`, `send` and `manage`.
+//! `auth`, `membership`, `send`, `manage`, `counters` and `attributes`.
 
+mod attributes;
 mod auth;
+mod counters;
 mod dispatch;
 mod manage;
 mod membership;

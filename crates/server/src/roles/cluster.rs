@@ -5,7 +5,8 @@
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{
-    CachedStore, NatsBus, RedisHistory, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis,
+    CachedStore, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisPresence, RedisSequencer, RedisStore,
+    connect_nats, connect_redis,
 };
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;
@@ -77,6 +78,8 @@ impl ClusterConnections {
                 sequencer: Arc::new(RedisSequencer::new(self.redis.clone(), config.rooms.frequency)),
                 bus: self.bus.clone(),
                 history: Arc::new(RedisHistory::new(self.redis.clone(), config.rooms.history)),
+                counters: Arc::new(RedisCounters::new(self.redis.clone())),
+                attributes: Arc::new(RedisAttributes::new(self.redis.clone())),
                 idempotency,
                 screen,
                 hook,

@@ -91,7 +91,7 @@ impl ControlNode {
             rooms: rooms.clone(),
             submitter: Arc::new(submitter),
             lists: screening.lists.clone(),
-            internal: Some(InternalService::new(Arc::new(rooms), internal_token(&config))),
+            internal: Some(InternalService::new(Arc::new(rooms.clone()), internal_token(&config))),
         };
         servers.push(spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?);
         let gateway_ttl = Duration::from_millis(config.cluster.gateway_ttl_ms);
@@ -100,8 +100,12 @@ impl ControlNode {
             gateway_ttl / 3,
             background.clone(),
         ));
+        // The cluster's counter publisher: every replica takes dirty rooms
+        // from Redis (each mark once), so a room is pushed once per interval.
+        let counters = tokio::spawn(rooms.run_counter_publisher());
         tracing::info!(id = %conns.id, "room control running");
         shutdown.cancelled().await;
+        counters.abort();
         background.cancel();
         let _ = reaper.await;
         let _ = sync.await;

@@ -9,7 +9,8 @@ use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
-    MemoryBus, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer, MemoryStore,
+    MemoryAttributes, MemoryBus, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer,
+    MemoryStore,
 };
 use roomcast_core::ports::bus::Bus;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
@@ -43,6 +44,8 @@ impl Standalone {
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
                 bus,
                 history: Arc::new(MemoryHistory::new(config.rooms.history)),
+                counters: Arc::new(MemoryCounters::new()),
+                attributes: Arc::new(MemoryAttributes::new()),
                 idempotency: Some(Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries))),
                 screen: Some(screening.screen.clone()),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
@@ -98,13 +101,16 @@ impl Standalone {
         let http_task = spawn_http(http, router, stop.clone());
         let api = AdminApi {
             rooms: rooms.clone(),
-            submitter: Arc::new(rooms),
+            submitter: Arc::new(rooms.clone()),
             lists: screening.lists.clone(),
             internal: None,
         };
         let grpc_task = spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?;
+        // The in-process counter aggregator: one push per changed room per interval.
+        let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");
         gateway.run(shutdown).await;
+        counters.abort();
         stop.cancel();
         wait_stopped(vec![http_task, grpc_task]).await;
         screening.shutdown().await;

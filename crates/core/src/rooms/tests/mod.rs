@@ -6,6 +6,8 @@
 //! was published on a room's bus subject.
 
 mod admin;
+mod attributes;
+mod counters;
 mod discipline;
 mod history;
 mod membership;
@@ -155,6 +157,8 @@ pub struct Setup {
     /// Whether this process has a screen and idempotency, as standalone
     /// servers and moderators do (gateways have neither).
     pub process_sends: bool,
+    /// The app's group-counter policy.
+    pub counters: crate::apps::CounterPolicy,
 }
 
 impl Default for Setup {
@@ -163,6 +167,7 @@ impl Default for Setup {
             opts: RoomsOptions::default(),
             hook: None,
             process_sends: true,
+            counters: Default::default(),
         }
     }
 }
@@ -220,6 +225,7 @@ impl Harness {
             opts,
             hook: hook_settings,
             process_sends,
+            counters: counter_policy,
         } = setup;
         let app = AppConfig {
             sdkappid: APP,
@@ -228,6 +234,7 @@ impl Harness {
             admin_token: None,
             screen_custom: ScreenedCustomFields::default(),
             before_send_hook: hook_settings,
+            counters: counter_policy,
         };
         app.validate().expect("test app config is valid");
         let store = Arc::new(MemoryStore::new());
@@ -257,6 +264,8 @@ impl Harness {
                 sequencer: sequencer.clone(),
                 bus: bus.clone(),
                 history,
+                counters: Arc::new(crate::memory::MemoryCounters::new()),
+                attributes: Arc::new(crate::memory::MemoryAttributes::new()),
                 idempotency: process_sends.then(|| Arc::new(MemoryIdempotency::new(1000)) as _),
                 screen: process_sends.then(|| screen.clone() as _),
                 hook: Some(hook.clone()),
