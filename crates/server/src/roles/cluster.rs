@@ -31,6 +31,8 @@ impl ClusterConnections {
     pub async fn connect(role: &str, config: &ValidConfig) -> Result<Self, ServerError> {
         let cluster = &config.cluster;
         let id = format!("{role}-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+        // The recorder first: series registered before it exists are lost.
+        crate::telemetry::prometheus();
         roomcast_cluster::metrics::describe();
         let nats = connect_nats(cluster, &id).await.map_err(|e| ServerError::Connect {
             what: "nats",
