@@ -121,11 +121,13 @@ start_roomcast() {
 
 stopping=0
 stopped_status=0
-# SIGTERM to one process; its exit status lands in $stopped_status.
+# Stops one process (SIGTERM; nats-server SIGINT, after which it exits 0
+# when it stopped cleanly); its exit status lands in $stopped_status.
 stop_one() {
-  local pid=${pid_of[$1]}
+  local pid=${pid_of[$1]} sig=TERM
+  [ "$1" = nats ] && sig=INT
   stopped_status=0
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -"$sig" "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || stopped_status=$?
 }
 
