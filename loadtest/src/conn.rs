@@ -333,8 +333,13 @@ impl Conn {
                     self.sh.bump(|m: &mut Maps| &mut m.close_reasons, "reconnected".into());
                     self.run().await;
                 }
-                Ok(Err(reason)) => self.sh.bump(|m: &mut Maps| &mut m.close_reasons, format!("reconnect failed: {reason}")),
-                Err(_) => self.sh.bump(|m: &mut Maps| &mut m.close_reasons, "reconnect failed: timeout".into()),
+                Ok(Err(reason)) => self.sh.bump(
+                    |m: &mut Maps| &mut m.close_reasons,
+                    format!("reconnect failed: {reason}"),
+                ),
+                Err(_) => self
+                    .sh
+                    .bump(|m: &mut Maps| &mut m.close_reasons, "reconnect failed: timeout".into()),
             }
         }
     }
