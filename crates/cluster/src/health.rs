@@ -18,8 +18,33 @@ pub struct DependencyHealth {
 
 struct Inner {
     grace: Duration,
-    nats_ok_at: Mutex<Option<Instant>>,
-    redis_ok_at: Mutex<Option<Instant>>,
+    nats: Mutex<State>,
+    redis: Mutex<State>,
+}
+
+/// One dependency as the checks saw it.
+#[derive(Default)]
+struct State {
+    /// Reached at least once.
+    reached: bool,
+    /// The first failed check of the current outage (None while up).
+    down_since: Option<Instant>,
+}
+
+impl State {
+    fn record(&mut self, up: bool) {
+        if up {
+            self.reached = true;
+            self.down_since = None;
+        } else {
+            self.down_since.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// Up, or down for less than `grace`.
+    fn ready(&self, grace: Duration) -> bool {
+        self.reached && self.down_since.is_none_or(|t| t.elapsed() < grace)
+    }
 }
 
 impl DependencyHealth {
@@ -33,8 +58,8 @@ impl DependencyHealth {
         let health = Self {
             inner: Arc::new(Inner {
                 grace,
-                nats_ok_at: Mutex::new(None),
-                redis_ok_at: Mutex::new(None),
+                nats: Mutex::new(State::default()),
+                redis: Mutex::new(State::default()),
             }),
         };
         let period = (grace / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
@@ -53,27 +78,25 @@ impl DependencyHealth {
     }
 
     async fn check(&self, nats: &async_nats::Client, redis: &mut ConnectionManager, timeout: Duration) {
-        if crate::metrics::nats_state(nats) {
-            *self.inner.nats_ok_at.lock() = Some(Instant::now());
-        }
+        self.inner.nats.lock().record(crate::metrics::nats_state(nats));
         let ping = tokio::time::timeout(timeout, redis::cmd("PING").query_async::<String>(redis)).await;
         let up = matches!(ping, Ok(Ok(_)));
         crate::metrics::redis_state(up);
-        if up {
-            *self.inner.redis_ok_at.lock() = Some(Instant::now());
-        } else {
+        if !up {
             tracing::debug!(?ping, "redis health check failed");
         }
+        self.inner.redis.lock().record(up);
     }
 
-    /// `Err` names the dependency that has been unreachable for longer
-    /// than the grace period (or never reached).
+    /// `Err` names the dependency that has failed every check for the
+    /// grace period (counted from its first failed check), or was never
+    /// reached.
     pub fn ready(&self) -> Result<(), &'static str> {
-        let fresh = |at: &Mutex<Option<Instant>>| at.lock().is_some_and(|t| t.elapsed() <= self.inner.grace);
-        if !fresh(&self.inner.nats_ok_at) {
+        let grace = self.inner.grace;
+        if !self.inner.nats.lock().ready(grace) {
             return Err("nats unreachable");
         }
-        if !fresh(&self.inner.redis_ok_at) {
+        if !self.inner.redis.lock().ready(grace) {
             return Err("redis unreachable");
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! What running on Kubernetes needs from the binary, through real
 //! processes: the service-link variables Kubernetes injects (derived from
 //! the Services in `k8s/`) do not stop any role; secrets and NATS/Redis
-//! credentials from files; readiness that follows NATS and Redis with a
+//! credentials from files, against NATS configured as shipped (user,
+//! subject permissions) and Redis with the shipped ACL; readiness that follows NATS and Redis with a
 //! grace; a shutdown delay before draining, and reconnects spread over the
 //! drain; room control serving through its delay and finishing calls in
 //! flight; the new metrics present from start-up; NATS over TLS.
@@ -134,23 +135,33 @@ async fn a_misspelt_configuration_variable_still_stops_the_server() {
 
 // ---- secrets and credentials from files ---------------------------------------
 
-/// nats-server requiring a user and password, on a free port.
-fn nats_with_password(password: &str) -> (support::process::Proc, u16) {
-    let port = free_port();
+/// nats-server with the configuration of k8s/base/nats.conf (its
+/// authorization and subject permissions; the cluster block removed: one
+/// node), the password from the environment as in the StatefulSet.
+fn nats_as_deployed(dir: &Path, password: &str) -> (support::process::Proc, u16) {
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../k8s/base/nats.conf")).unwrap();
+    let start = shipped.find("\ncluster {").expect("nats.conf has a cluster block");
+    let end = start + shipped[start..].find("\n}\n").expect("the cluster block ends") + 3;
+    let conf = dir.join("nats.conf");
+    std::fs::write(&conf, format!("{}{}", &shipped[..start], &shipped[end..])).unwrap();
+    let [client, monitor] = free_addrs();
     let mut cmd = Command::new(find_binary("nats-server"));
-    cmd.args([
-        "-a",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "--user",
-        "roomcast",
-        "--pass",
-        password,
-    ]);
+    cmd.arg("--config")
+        .arg(&conf)
+        .args([
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &client.port().to_string(),
+            "-m",
+            &monitor.port().to_string(),
+        ])
+        .env("POD_NAME", "roomcast-nats-0")
+        .env("NATS_PASSWORD", password);
     let mut proc = support::process::Proc::spawn_quiet("nats-server", &mut cmd);
-    proc.wait_listening(&[([127, 0, 0, 1], port).into()], Duration::from_secs(20));
-    (proc, port)
+    proc.wait_listening(&[client], Duration::from_secs(20));
+    (proc, client.port())
 }
 
 /// redis-server with the ACL of k8s/base/redis.yaml: `default` off, user
@@ -188,7 +199,7 @@ async fn secrets_and_credentials_come_from_files() {
     ] {
         std::fs::write(secrets.join(name), value).unwrap();
     }
-    let (_nats, nats_port) = nats_with_password("nats-password-from-a-file");
+    let (_nats, nats_port) = nats_as_deployed(dir.path(), "nats-password-from-a-file");
     let redis_dir = dir.path().join("redis");
     std::fs::create_dir(&redis_dir).unwrap();
     let (_redis, redis_port) = redis_with_acl(&redis_dir, "redis-password-from-a-file");
