@@ -151,6 +151,13 @@ pub struct RunArgs {
     /// Connect the non-sending members as guests instead of logged-in users (Roomcast).
     #[arg(long)]
     pub guests: bool,
+    /// A member closed by the server or the network before the end
+    /// reconnects (to the next URL), logs in and joins again, as a client
+    /// told to `reconnect` would; it stays a stable member, so what it
+    /// missed meanwhile counts as lost (Roomcast). Successful reconnects are
+    /// listed among the close reasons as `reconnected`.
+    #[arg(long)]
+    pub reconnect: bool,
     /// SDKAppID (Roomcast).
     #[arg(long, default_value_t = 1_400_000_000)]
     pub sdkappid: u64,

@@ -87,7 +87,7 @@ pub async fn run_conn(sh: Arc<Shared>, member: u64) -> ConnResult {
     sh.c.attempted.fetch_add(1, Relaxed);
     let permit = sh.handshakes.acquire().await.ok();
     let t0 = Instant::now();
-    let hs = tokio::time::timeout(plan.connect_timeout, handshake(&sh, member)).await;
+    let hs = tokio::time::timeout(plan.connect_timeout, handshake(&sh, member, 0)).await;
     drop(permit);
     let mut recv = Recv {
         member,
@@ -140,6 +140,9 @@ pub async fn run_conn(sh: Arc<Shared>, member: u64) -> ConnResult {
         sender,
     };
     conn.run().await;
+    if conn.sh.plan.reconnect {
+        conn.reconnect_until_stop(member).await;
+    }
     conn.recv.res
 }
 
@@ -160,9 +163,10 @@ fn ws_reason(stage: &str, e: &tungstenite::Error) -> String {
     }
 }
 
-async fn handshake(sh: &Shared, member: u64) -> Result<(Ws, Proto), String> {
+/// Connects member `member`; attempt `n` goes to the n-th URL after its own.
+async fn handshake(sh: &Shared, member: u64, attempt: u64) -> Result<(Ws, Proto), String> {
     let plan = &sh.plan;
-    let ep = plan.endpoint(member);
+    let ep = plan.endpoint(member + attempt);
     let sock = if ep.addr.is_ipv4() {
         TcpSocket::new_v4()
     } else {
@@ -307,6 +311,39 @@ struct Conn {
 }
 
 impl Conn {
+    /// While the connection was closed before the stop: reconnects (to the
+    /// next URL each attempt, 100–300 ms apart), logs in, joins and runs
+    /// again. The member's counts and sequence trackers carry over.
+    async fn reconnect_until_stop(&mut self, member: u64) {
+        let mut attempt = 0;
+        while self.recv.res.closed_ns != 0 {
+            let stop = *self.sh.sched.borrow();
+            if stop.is_some_and(|s| Instant::now() >= s.stop) {
+                return;
+            }
+            let pause = Duration::from_millis(100 + (member.wrapping_mul(7919).wrapping_add(attempt) % 200));
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+            let plan = self.sh.plan.clone();
+            match tokio::time::timeout(plan.connect_timeout, handshake(&self.sh, member, attempt)).await {
+                Ok(Ok((ws, proto))) => {
+                    self.ws = ws;
+                    self.proto = proto;
+                    self.recv.res.closed_ns = 0;
+                    self.sh.bump(|m: &mut Maps| &mut m.close_reasons, "reconnected".into());
+                    self.run().await;
+                }
+                Ok(Err(reason)) => self.sh.bump(
+                    |m: &mut Maps| &mut m.close_reasons,
+                    format!("reconnect failed: {reason}"),
+                ),
+                Err(_) => self
+                    .sh
+                    .bump(|m: &mut Maps| &mut m.close_reasons, "reconnect failed: timeout".into()),
+            }
+        }
+    }
+
     async fn run(&mut self) {
         let mut sched_rx = self.sh.sched.clone();
         let mut sched: Option<Sched> = *sched_rx.borrow_and_update();
@@ -354,8 +391,9 @@ impl Conn {
                 }
             }
         }
-        if let (Some(st), Some(s)) = (&self.sender, sched) {
-            let n = st.pending.iter().filter(|p| s.u.in_window(p.ts_ns)).count() as u64;
+        if let (Some(st), Some(s)) = (&mut self.sender, sched) {
+            // Replies never come on another connection: counted once, here.
+            let n = st.pending.drain(..).filter(|p| s.u.in_window(p.ts_ns)).count() as u64;
             self.sh.c.unanswered_w.fetch_add(n, Relaxed);
         }
     }

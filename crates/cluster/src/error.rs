@@ -22,5 +22,6 @@ impl From<ClusterError> for CoreError {
 }
 
 pub(crate) fn redis_err(e: redis::RedisError) -> CoreError {
+    crate::metrics::redis_error();
     ClusterError::Redis(e).into()
 }

@@ -13,7 +13,8 @@ use roomcast_core::{CoreError, Result};
 use roomcast_proto::convert::{decode_room_event, encode_room_event};
 
 /// Connects with unlimited reconnects; subscriptions are restored by the
-/// client after a reconnect.
+/// client after a reconnect. Authenticates and uses TLS as `opts` say, and
+/// keeps the connection metrics (`crate::metrics`) current.
 pub async fn connect(opts: &ClusterOptions, name: &str) -> Result<async_nats::Client> {
     let urls: Vec<async_nats::ServerAddr> = opts
         .nats_url
@@ -21,16 +22,41 @@ pub async fn connect(opts: &ClusterOptions, name: &str) -> Result<async_nats::Cl
         .map(|u| u.trim().parse::<async_nats::ServerAddr>())
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| CoreError::Bus(format!("bad nats url: {e}")))?;
-    async_nats::ConnectOptions::new()
+    let mut options = async_nats::ConnectOptions::new();
+    if let (Some(user), Some(password)) = (&opts.nats_user, &opts.nats_password) {
+        options = options.user_and_password(user.clone(), password.clone());
+    }
+    if let Some(token) = &opts.nats_token {
+        options = options.token(token.clone());
+    }
+    if let Some(path) = &opts.nats_credentials_file {
+        options = options
+            .credentials_file(path)
+            .await
+            .map_err(|e| CoreError::Bus(format!("reading cluster.nats_credentials_file {path}: {e}")))?;
+    }
+    if opts.nats_requires_tls() {
+        options = options.require_tls(true);
+    }
+    if let Some(ca) = &opts.nats_tls_ca_file {
+        options = options.add_root_certificates(ca.into());
+    }
+    if let (Some(cert), Some(key)) = (&opts.nats_tls_cert_file, &opts.nats_tls_key_file) {
+        options = options.add_client_certificate(cert.into(), key.into());
+    }
+    let client = options
         .name(name)
         .subscription_capacity(opts.subscription_capacity)
         .retry_on_initial_connect()
         .event_callback(|event| async move {
+            crate::metrics::nats_event(&event);
             tracing::info!(event = %event, "nats connection event");
         })
         .connect(urls)
         .await
-        .map_err(|e| CoreError::Bus(format!("connecting to nats: {e}")))
+        .map_err(|e| CoreError::Bus(format!("connecting to nats: {e}")))?;
+    crate::metrics::nats_state(&client);
+    Ok(client)
 }
 
 #[derive(Clone)]

@@ -118,11 +118,15 @@ impl Connections {
         }
     }
 
-    /// Marks the gateway as draining and tells every client to reconnect
-    /// elsewhere; connections opened from now on are told as they open.
-    pub(crate) fn start_drain(&self) {
+    /// Marks the gateway as draining: new upgrades are refused, and
+    /// connections opened from now on (upgraded while the drain started)
+    /// are told to reconnect as they open. Returns every connection open
+    /// before, for the caller to tell (see `tell_to_reconnect`).
+    pub(crate) fn start_drain(&self) -> Vec<Arc<Conn>> {
         self.drain.cancel();
-        self.for_each(|c| tell_to_reconnect(c));
+        let mut open = Vec::with_capacity(self.count());
+        self.for_each(|c| open.push(c.clone()));
+        open
     }
 
     /// Every local connection's room membership, for restoring presence.
@@ -181,7 +185,8 @@ impl Connections {
     }
 }
 
-fn tell_to_reconnect(c: &Conn) {
+/// Pushes `reconnect` and closes with 1001 (going away).
+pub(crate) fn tell_to_reconnect(c: &Conn) {
     c.out.push(Out::Frame(protocol::reconnect_push("draining")));
     c.out.push(Out::Close(close::GOING_AWAY, "server draining"));
 }

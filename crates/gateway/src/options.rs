@@ -32,6 +32,11 @@ pub struct GatewayOptions {
     pub user_send_rate: RateOptions,
     /// How long draining waits for clients to leave before closing them.
     pub drain_grace_ms: u64,
+    /// Draining tells the connections to reconnect elsewhere spread evenly
+    /// over this long (at most `drain_grace_ms`), not all at the same
+    /// instant, so the other gateways take the reconnects and logins as a
+    /// stream instead of a herd. 0 tells them all at once.
+    pub drain_spread_ms: u64,
     /// A busy room (delivered to less than this long ago) gathers events for
     /// up to this long and delivers them in one write per member; an idle
     /// room is delivered to at once. 0 delivers every event at once.
@@ -61,6 +66,7 @@ impl Default for GatewayOptions {
             max_rooms_per_connection: 50,
             user_send_rate: RateOptions::default(),
             drain_grace_ms: 10_000,
+            drain_spread_ms: 5_000,
             reorder_window_ms: 500,
             fanout_batch_ms: 100,
             fanout_batch_full_members: 10_000,
@@ -87,6 +93,9 @@ impl GatewayOptions {
         }
         if self.hard_frame_limit_bytes < self.max_frame_bytes {
             return Err("gateway.hard_frame_limit_bytes must be >= max_frame_bytes".into());
+        }
+        if self.drain_spread_ms > self.drain_grace_ms {
+            return Err("gateway.drain_spread_ms must be <= drain_grace_ms".into());
         }
         if self.write_timeout_ms == 0 || self.ping_interval_ms == 0 || self.idle_timeout_ms <= self.ping_interval_ms {
             return Err("gateway timeouts must be positive and idle_timeout_ms > ping_interval_ms".into());

@@ -6,6 +6,7 @@
 //! connection tasks wait on their socket and queue only.
 
 use crate::conn::Out;
+use crate::connections::tell_to_reconnect;
 use crate::ctx::GatewayCtx;
 use crate::protocol::close;
 use roomcast_core::model::now_ms;
@@ -45,13 +46,44 @@ fn sweep_connections(ctx: &GatewayCtx) {
     });
 }
 
-/// Tells every client to reconnect elsewhere and closes it, waiting up to
-/// the grace period for them to go.
+/// Tells every client to reconnect elsewhere and closes it, spreading the
+/// pushes evenly over `drain_spread_ms` (in random order, so no room or
+/// user group goes first), then waits up to the rest of `drain_grace_ms`
+/// for them to go.
 pub(crate) async fn drain(ctx: &GatewayCtx) {
-    let n = ctx.conns.count();
-    tracing::info!(connections = n, "draining gateway");
-    ctx.conns.start_drain();
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ctx.opts.drain_grace_ms);
+    let start = tokio::time::Instant::now();
+    let mut open = ctx.conns.start_drain();
+    let spread = Duration::from_millis(ctx.opts.drain_spread_ms);
+    tracing::info!(
+        connections = open.len(),
+        spread_ms = ctx.opts.drain_spread_ms,
+        "draining gateway"
+    );
+    {
+        use rand::seq::SliceRandom;
+        open.shuffle(&mut rand::rng());
+    }
+    let total = open.len();
+    let mut told = 0;
+    while told < total {
+        // Connection i is told at start + spread × i / total.
+        let elapsed = start.elapsed();
+        let due = if spread.is_zero() || elapsed >= spread {
+            total
+        } else {
+            ((elapsed.as_nanos() * total as u128 / spread.as_nanos()) as usize + 1).min(total)
+        };
+        for c in &open[told..due] {
+            tell_to_reconnect(c);
+        }
+        told = due;
+        if told < total {
+            let next = start + spread.mul_f64(told as f64 / total as f64);
+            tokio::time::sleep_until(next.max(tokio::time::Instant::now() + Duration::from_millis(1))).await;
+        }
+    }
+    drop(open);
+    let deadline = start + Duration::from_millis(ctx.opts.drain_grace_ms);
     while ctx.conns.count() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

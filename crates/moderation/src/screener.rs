@@ -183,7 +183,10 @@ impl Screener {
         }
         let (reply, receiver) = oneshot::channel();
         match sender.try_send(Job { request, reply }) {
-            Ok(()) => Submitted::Queued(receiver),
+            Ok(()) => {
+                metrics::gauge!(crate::service::MODERATION_QUEUE_DEPTH).increment(1.0);
+                Submitted::Queued(receiver)
+            }
             Err(TrySendError::Full(_)) => Submitted::Ready(Err(ModerationError::Overloaded)),
             Err(TrySendError::Disconnected(_)) => Submitted::Ready(Err(ModerationError::Unavailable)),
         }
@@ -330,6 +333,7 @@ fn run_worker(shared: &Shared, jobs: &Mutex<Receiver<Job>>) {
         // the whole pool.
         let next = jobs.lock().recv();
         let Ok(job) = next else { break };
+        metrics::gauge!(crate::service::MODERATION_QUEUE_DEPTH).decrement(1.0);
         if job.reply.is_closed() {
             // The caller stopped waiting; don't spend CPU on it.
             continue;

@@ -20,6 +20,12 @@ pub struct ServerOptions {
     pub http_addr: SocketAddr,
     /// gRPC admin API, health and reflection.
     pub grpc_addr: SocketAddr,
+    /// After SIGTERM, how long the process keeps serving (with `/readyz` at
+    /// 503 and gRPC health NOT_SERVING) before it stops accepting work:
+    /// gateways start draining, control closes its gRPC port. Long enough
+    /// for load balancers and Kubernetes endpoints to drop the process
+    /// (e.g. 5000 in Kubernetes); 0 outside.
+    pub shutdown_delay_ms: u64,
 }
 
 impl Default for ServerOptions {
@@ -27,6 +33,7 @@ impl Default for ServerOptions {
         Self {
             http_addr: ([127, 0, 0, 1], 8080).into(),
             grpc_addr: ([127, 0, 0, 1], 50051).into(),
+            shutdown_delay_ms: 0,
         }
     }
 }
@@ -86,8 +93,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults, then the file (if any), then `ROOMCAST_*` variables from
-    /// `env` (nested keys separated by `__`, e.g. `ROOMCAST_SERVER__HTTP_ADDR`).
+    /// Defaults, then the file (if any), then the configuration variables
+    /// among `env` (`ROOMCAST_<SECTION>__<KEY>`, see [`env_key_path`]); then
+    /// every secret given as a file (`<key>_file`, see [`SECRET_KEYS`]) is
+    /// read in.
     pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ServerError> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
@@ -100,7 +109,14 @@ impl Config {
             fig = fig.merge(Toml::file_exact(path));
         }
         fig = fig.merge(env_provider(env));
-        fig.extract().map_err(|e| ServerError::Config(e.to_string()))
+        let mut merged: toml::Value = fig.extract().map_err(|e| ServerError::Config(e.to_string()))?;
+        if resolve_secret_files(&mut merged, "")? {
+            // Figment's own error messages name the file and the key; keep
+            // them for the (usual) case without secret files.
+            merged.try_into().map_err(|e| ServerError::Config(e.to_string()))
+        } else {
+            fig.extract().map_err(|e| ServerError::Config(e.to_string()))
+        }
     }
 
     pub fn validate(&self) -> Result<(), ServerError> {
@@ -149,21 +165,110 @@ impl std::ops::Deref for ValidConfig {
     }
 }
 
+/// The configuration key path a variable names, if it is a configuration
+/// variable: `ROOMCAST_<SECTION>__<KEY>` (levels separated by `__`, e.g.
+/// `ROOMCAST_ROOMS__FREQUENCY__ROOM_CAP_PER_SEC` → `rooms.frequency.room_cap_per_sec`).
+///
+/// Any other `ROOMCAST_*` name is not configuration and is ignored (see
+/// [`ignored_env`]): Kubernetes injects `<SERVICE>_SERVICE_HOST`,
+/// `<SERVICE>_PORT=tcp://…` and the like for every Service of a namespace,
+/// and Services named `roomcast-*` give exactly such names. A variable in
+/// the configuration form whose key does not exist still stops the server,
+/// so typos are caught.
+pub fn env_key_path(name: &str) -> Option<Vec<String>> {
+    let rest = name.strip_prefix("ROOMCAST_")?;
+    if !rest.contains("__") && !rest.starts_with('_') {
+        return None;
+    }
+    let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+    // `ROOMCAST__X`, `ROOMCAST_A____B`, `ROOMCAST_A__` are meant as
+    // configuration but name no key: loading refuses them.
+    Some(path)
+}
+
+/// The variable that names the config file (not a key of it).
+pub const CONFIG_FILE_VAR: &str = "ROOMCAST_CONFIG";
+
+/// The `ROOMCAST_*` variables of `env` that are neither configuration nor
+/// [`CONFIG_FILE_VAR`]: ignored (logged at debug level once logging runs).
+pub fn ignored_env(env: &[(String, String)]) -> Vec<&str> {
+    env.iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| k.starts_with("ROOMCAST_") && *k != CONFIG_FILE_VAR && env_key_path(k).is_none())
+        .collect()
+}
+
 /// Builds the env provider from an explicit variable list, so tests and
 /// embedders never touch the process environment.
 fn env_provider(vars: &[(String, String)]) -> figment::providers::Serialized<toml::Table> {
     let mut root = toml::Table::new();
     for (k, v) in vars {
-        let Some(rest) = k.strip_prefix("ROOMCAST_") else {
+        let Some(path) = env_key_path(k) else {
             continue;
         };
-        if rest == "CONFIG" {
+        if path.iter().any(String::is_empty) {
+            // Deserialization names it: an empty key is never a field.
+            root.insert(k.to_ascii_lowercase(), toml::Value::String(v.clone()));
             continue;
         }
-        let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
         insert_path(&mut root, &path, parse_env_value(v));
     }
     Serialized::defaults(root)
+}
+
+/// Keys that hold secrets. Each may instead be given as `<key>_file`: the
+/// path of a file holding the value (a mounted Kubernetes Secret, a Docker
+/// secret), read at start-up; one trailing line break is removed. Setting
+/// both is an error.
+pub const SECRET_KEYS: [&str; 6] = [
+    "secret",         // apps[].secret
+    "admin_token",    // apps[].admin_token
+    "internal_token", // cluster.internal_token
+    "nats_password",  // cluster.nats_password
+    "nats_token",     // cluster.nats_token
+    "redis_password", // cluster.redis_password
+];
+
+/// Replaces every `<secret key>_file` in `value` by the secret key holding
+/// the file's contents. Returns whether any was found.
+fn resolve_secret_files(value: &mut toml::Value, at: &str) -> Result<bool, ServerError> {
+    let mut found = false;
+    match value {
+        toml::Value::Table(table) => {
+            for key in SECRET_KEYS {
+                let file_key = format!("{key}_file");
+                let Some(path) = table.remove(&file_key) else {
+                    continue;
+                };
+                found = true;
+                let name = format!("{at}{file_key}");
+                let toml::Value::String(path) = path else {
+                    return Err(ServerError::Config(format!("{name} must be a file path")));
+                };
+                if table.contains_key(key) {
+                    return Err(ServerError::Config(format!("set either {at}{key} or {name}, not both")));
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ServerError::Config(format!("{name}: cannot read {path}: {e}")))?;
+                let secret = text
+                    .strip_suffix('\n')
+                    .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                    .unwrap_or(&text);
+                table.insert(key.to_string(), toml::Value::String(secret.to_string()));
+            }
+            for (k, v) in table.iter_mut() {
+                found |= resolve_secret_files(v, &format!("{at}{k}."))?;
+            }
+        }
+        toml::Value::Array(items) => {
+            let base = at.trim_end_matches('.');
+            for (i, v) in items.iter_mut().enumerate() {
+                found |= resolve_secret_files(v, &format!("{base}[{i}]."))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(found)
 }
 
 fn parse_env_value(v: &str) -> toml::Value {
@@ -211,7 +316,7 @@ pub fn resolve_config_path(flag: Option<PathBuf>, env: &[(String, String)]) -> (
     if let Some(p) = flag {
         return (p, false);
     }
-    if let Some((_, v)) = env.iter().find(|(k, _)| k == "ROOMCAST_CONFIG") {
+    if let Some((_, v)) = env.iter().find(|(k, _)| k == CONFIG_FILE_VAR) {
         return (PathBuf::from(v), false);
     }
     let default = PathBuf::from("roomcast.toml");
@@ -300,6 +405,91 @@ mod tests {
         let c = Config::load(None, &[]).unwrap();
         assert!(c.validate().unwrap_err().to_string().contains("at least one app"));
         assert!(Config::load(Some(Path::new("/nonexistent/roomcast.toml")), &[]).is_err());
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn service_link_variables_are_not_configuration() {
+        let env = vars(&[
+            ("ROOMCAST_GATEWAY_PORT", "tcp://10.0.0.7:80"),
+            ("ROOMCAST_CONTROL_SERVICE_HOST", "10.0.0.8"),
+            ("ROOMCAST_CONTROL_SERVICE_PORT_GRPC", "50051"),
+            ("ROOMCAST_NATS_PORT_4222_TCP_ADDR", "10.0.0.9"),
+            ("ROOMCAST_SERVER__HTTP_ADDR", "127.0.0.1:9100"),
+            ("ROOMCAST_CONFIG", "/nonexistent.toml"),
+        ]);
+        let c = Config::load(None, &env).unwrap();
+        assert_eq!(c.server.http_addr.port(), 9100);
+        let mut ignored = ignored_env(&env);
+        ignored.sort();
+        assert_eq!(
+            ignored,
+            [
+                "ROOMCAST_CONTROL_SERVICE_HOST",
+                "ROOMCAST_CONTROL_SERVICE_PORT_GRPC",
+                "ROOMCAST_GATEWAY_PORT",
+                "ROOMCAST_NATS_PORT_4222_TCP_ADDR"
+            ]
+        );
+        // The configuration form still catches typos, at any level.
+        for bad in [
+            "ROOMCAST_GATEWAY__MAX_CONECTIONS",
+            "ROOMCAST_GATEWEY__PORT",
+            "ROOMCAST__GATEWAY",
+            "ROOMCAST_LOG__",
+        ] {
+            let err = Config::load(None, &vars(&[(bad, "1")])).unwrap_err().to_string();
+            assert!(err.contains("unknown field"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_can_be_read_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "0123456789abcdef0123\n").unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "internal-token-0123456789").unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[[apps]]\nsdkappid = 1\nsecret_file = \"{}\"\n[cluster]\ninternal_token_file = \"{}\"\n",
+                secret.display(),
+                token.display()
+            ),
+        )
+        .unwrap();
+        let env = vars(&[("ROOMCAST_CLUSTER__REDIS_PASSWORD_FILE", token.to_str().unwrap())]);
+        let c = Config::load(Some(&path), &env).unwrap();
+        assert_eq!(c.apps[0].secret, "0123456789abcdef0123", "one trailing newline removed");
+        assert_eq!(c.cluster.internal_token.as_deref(), Some("internal-token-0123456789"));
+        assert_eq!(c.cluster.redis_password.as_deref(), Some("internal-token-0123456789"));
+        c.validate().unwrap();
+
+        let both = vars(&[
+            ("ROOMCAST_CLUSTER__INTERNAL_TOKEN", "x"),
+            ("ROOMCAST_CLUSTER__INTERNAL_TOKEN_FILE", token.to_str().unwrap()),
+        ]);
+        let err = Config::load(None, &both).unwrap_err().to_string();
+        assert!(err.contains("not both"), "{err}");
+        let missing = vars(&[("ROOMCAST_CLUSTER__NATS_PASSWORD_FILE", "/nonexistent/pw")]);
+        let err = Config::load(None, &missing).unwrap_err().to_string();
+        assert!(
+            err.contains("cluster.nats_password_file") && err.contains("/nonexistent/pw"),
+            "{err}"
+        );
+        // Only secrets: any other `_file` key is unknown.
+        let other = vars(&[("ROOMCAST_LOG__FILTER_FILE", "/x")]);
+        assert!(
+            Config::load(None, &other)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field")
+        );
     }
 
     #[test]

@@ -6,15 +6,24 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
+use roomcast_cluster::DependencyHealth;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
-/// Whether the process accepts new work (false while draining).
-pub type Readiness = Arc<dyn Fn() -> bool + Send + Sync>;
+/// Whether the process accepts new work: `Err` says why not (`draining`
+/// from the shutdown signal on, or a dependency that is unreachable).
+pub type Readiness = Arc<dyn Fn() -> Result<(), &'static str> + Send + Sync>;
 
-/// Ready until `shutdown` is cancelled.
-pub fn ready_until(shutdown: &tokio_util::sync::CancellationToken) -> Readiness {
+/// Ready until `shutdown` is cancelled, while `deps` (if any) can reach
+/// NATS and Redis.
+pub fn ready_until(shutdown: &CancellationToken, deps: Option<DependencyHealth>) -> Readiness {
     let s = shutdown.clone();
-    Arc::new(move || !s.is_cancelled())
+    Arc::new(move || {
+        if s.is_cancelled() {
+            return Err("draining");
+        }
+        deps.as_ref().map_or(Ok(()), DependencyHealth::ready)
+    })
 }
 
 #[derive(Clone)]
@@ -32,10 +41,9 @@ pub fn ops_router(ready: Readiness, prometheus: PrometheusHandle) -> Router {
 }
 
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    if (ops.ready)() {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    match (ops.ready)() {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
     }
 }
 

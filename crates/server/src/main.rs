@@ -63,6 +63,7 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
     args.apply(&mut cfg);
     let cfg = cfg.validated()?;
     telemetry::init_tracing(&cfg.log);
+    log_ignored_env(&env);
     if is_dev {
         let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
         tracing::info!(
@@ -97,12 +98,25 @@ where
     args.apply(&mut cfg);
     let cfg = cfg.validated()?;
     telemetry::init_tracing(&cfg.log);
+    log_ignored_env(&config::process_env());
     runtime()?.block_on(async move {
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
         role(cfg, shutdown).await?;
         anyhow::Ok(())
     })
+}
+
+/// `ROOMCAST_*` variables that are not configuration (Kubernetes service
+/// links such as `ROOMCAST_GATEWAY_PORT=tcp://…`): ignored, named at debug
+/// level.
+fn log_ignored_env(env: &[(String, String)]) {
+    for name in config::ignored_env(env) {
+        tracing::debug!(
+            variable = name,
+            "ignored: not a configuration variable (ROOMCAST_<SECTION>__<KEY>)"
+        );
+    }
 }
 
 /// First SIGTERM/SIGINT drains; a second one exits immediately.

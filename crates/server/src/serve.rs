@@ -133,6 +133,26 @@ pub(crate) async fn spawn_grpc(
     }))
 }
 
+/// A token cancelled `delay_ms` after `shutdown` is: what a process stops
+/// accepting work on, once load balancers have had time to drop it.
+pub(crate) fn after_delay(shutdown: &CancellationToken, delay_ms: u64) -> CancellationToken {
+    if delay_ms == 0 {
+        return shutdown.clone();
+    }
+    let later = CancellationToken::new();
+    let (s, l) = (shutdown.clone(), later.clone());
+    tokio::spawn(async move {
+        s.cancelled().await;
+        tracing::info!(
+            delay_ms,
+            "not ready; still serving until load balancers drop this process"
+        );
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        l.cancel();
+    });
+    later
+}
+
 /// Waits for the servers to finish; a stuck connection cannot hold the exit.
 pub(crate) async fn wait_stopped(tasks: Vec<ServerTask>) {
     let all = async {

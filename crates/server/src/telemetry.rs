@@ -17,6 +17,9 @@ pub fn init_tracing(opts: &LogOptions) {
 
 static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Always 1; its `version` label is the running build's.
+pub const BUILD_INFO: &str = "roomcast_build_info";
+
 /// The process-wide Prometheus recorder, installed on first use (a process
 /// can host several servers in tests; they share one recorder).
 pub fn prometheus() -> PrometheusHandle {
@@ -29,6 +32,8 @@ pub fn prometheus() -> PrometheusHandle {
             roomcast_core::metrics::describe();
             roomcast_gateway::metrics::describe();
             roomcast_moderation::service::describe_metrics();
+            metrics::describe_gauge!(BUILD_INFO, "always 1; labels: version of the running build");
+            metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             handle
         })
         .clone()

@@ -7,7 +7,7 @@ mod metrics;
 mod screen_port;
 
 pub use lists::{AUDIT_CAPACITY, Lists, MAX_TERMS_PER_APP, MemoryModerationStore, ModerationStore};
-pub use metrics::{MODERATION_HITS, describe_metrics};
+pub use metrics::{MODERATION_HITS, MODERATION_QUEUE_DEPTH, describe_metrics};
 pub use screen_port::ScreenService;
 
 use crate::ModerationError;

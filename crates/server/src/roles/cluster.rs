@@ -5,8 +5,8 @@
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{
-    CachedStore, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisPresence, RedisSequencer, RedisStore,
-    connect_nats, connect_redis,
+    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisPresence,
+    RedisSequencer, RedisStore, connect_nats, connect_redis_with,
 };
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;
@@ -32,16 +32,17 @@ impl ClusterConnections {
     pub async fn connect(role: &str, config: &ValidConfig) -> Result<Self, ServerError> {
         let cluster = &config.cluster;
         let id = format!("{role}-{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+        // The recorder first: series registered before it exists are lost.
+        crate::telemetry::prometheus();
+        roomcast_cluster::metrics::describe();
         let nats = connect_nats(cluster, &id).await.map_err(|e| ServerError::Connect {
             what: "nats",
             reason: e.to_string(),
         })?;
-        let redis = connect_redis(&cluster.redis_url)
-            .await
-            .map_err(|e| ServerError::Connect {
-                what: "redis",
-                reason: e.to_string(),
-            })?;
+        let redis = connect_redis_with(cluster).await.map_err(|e| ServerError::Connect {
+            what: "redis",
+            reason: e.to_string(),
+        })?;
         let bus: Arc<dyn Bus> = Arc::new(NatsBus::new(nats.clone()));
         let store = Arc::new(CachedStore::new(
             Arc::new(RedisStore::new(redis.clone())),
@@ -96,6 +97,16 @@ impl ClusterConnections {
                 tracing::warn!(error = %e, "cache invalidation stopped");
             }
         })
+    }
+
+    /// Checks NATS and Redis for the readiness probe until `stop`.
+    pub fn spawn_health(&self, config: &Config, stop: CancellationToken) -> (DependencyHealth, JoinHandle<()>) {
+        DependencyHealth::spawn(
+            self.nats.clone(),
+            self.redis.clone(),
+            Duration::from_millis(config.cluster.readiness_grace_ms),
+            stop,
+        )
     }
 
     /// Flushes what this process published before it exits.

@@ -9,7 +9,7 @@ use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::{RedisModerationStore, RedisReaper};
 use roomcast_control::{InternalService, run_reaper};
@@ -77,7 +77,8 @@ impl ControlNode {
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let sync = screening.spawn_sync(&config, background.clone());
-        let ready = ready_until(&shutdown);
+        let (health, health_task) = conns.spawn_health(&config, background.clone());
+        let ready = ready_until(&shutdown, Some(health));
         let mut servers = vec![spawn_http(
             http,
             ops_router(ready, telemetry::prometheus()),
@@ -104,9 +105,16 @@ impl ControlNode {
         // from Redis (each mark once), so a room is pushed once per interval.
         let counters = tokio::spawn(rooms.run_counter_publisher());
         tracing::info!(id = %conns.id, "room control running");
-        shutdown.cancelled().await;
+        // From the signal on, gRPC health is NOT_SERVING and /readyz 503,
+        // but calls are still served for `server.shutdown_delay_ms`, while
+        // load balancers and endpoints drop this replica; then the gRPC
+        // server stops accepting and finishes the calls in flight.
+        after_delay(&shutdown, config.server.shutdown_delay_ms)
+            .cancelled()
+            .await;
         counters.abort();
         background.cancel();
+        let _ = health_task.await;
         let _ = reaper.await;
         let _ = sync.await;
         let _ = invalidation.await;

@@ -6,8 +6,8 @@
 use super::cluster::{ClusterConnections, internal_token};
 use crate::config::ValidConfig;
 use crate::error::ServerError;
-use crate::http::{Readiness, ops_router};
-use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
+use crate::http::{ops_router, ready_until};
+use crate::serve::{addr_of, after_delay, bind, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_control::RemoteControl;
 use roomcast_gateway::Gateway;
@@ -66,10 +66,8 @@ impl GatewayNode {
         let stop = CancellationToken::new();
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
-        let ready: Readiness = {
-            let gw = gateway.clone();
-            Arc::new(move || !gw.is_draining())
-        };
+        let (health, health_task) = conns.spawn_health(&config, background.clone());
+        let ready = ready_until(&shutdown, Some(health));
         let router = gateway.router().merge(ops_router(ready, telemetry::prometheus()));
         let server = spawn_http(http, router, stop.clone());
         // A heartbeat that lapsed (Redis outage, stall) lets the reaper drop
@@ -89,8 +87,13 @@ impl GatewayNode {
             on_lost,
         ));
         tracing::info!(id = %conns.id, "gateway running");
-        gateway.run(shutdown).await;
+        // Not ready from the signal on; the drain starts once load
+        // balancers have had `server.shutdown_delay_ms` to drop this gateway.
+        gateway
+            .run(after_delay(&shutdown, config.server.shutdown_delay_ms))
+            .await;
         background.cancel();
+        let _ = health_task.await;
         let _ = heartbeat.await;
         let _ = invalidation.await;
         stop.cancel();

@@ -77,13 +77,15 @@ impl ModeratorNode {
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let sync = screening.spawn_sync(&config, background.clone());
-        let ready = ready_until(&shutdown);
+        let (health, health_task) = conns.spawn_health(&config, background.clone());
+        let ready = ready_until(&shutdown, Some(health));
         let server = spawn_http(http, ops_router(ready, telemetry::prometheus()), stop.clone());
         tracing::info!(id = %conns.id, "moderator running");
         if let Err(e) = moderator.run(shutdown).await {
             tracing::error!(error = %e, "moderator failed");
         }
         background.cancel();
+        let _ = health_task.await;
         let _ = sync.await;
         let _ = invalidation.await;
         stop.cancel();

@@ -4,8 +4,8 @@
 use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
-use crate::http::ops_router;
-use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::http::{ops_router, ready_until};
+use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
@@ -28,6 +28,7 @@ pub struct Standalone {
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
+    shutdown_delay_ms: u64,
 }
 
 impl Standalone {
@@ -66,6 +67,7 @@ impl Standalone {
             screening,
             http,
             grpc,
+            shutdown_delay_ms: config.server.shutdown_delay_ms,
         })
     }
 
@@ -89,15 +91,12 @@ impl Standalone {
             screening,
             http,
             grpc,
+            shutdown_delay_ms,
         } = self;
         let stop = CancellationToken::new();
-        let ready = {
-            let gw = gateway.clone();
-            move || !gw.is_draining()
-        };
         let router = gateway
             .router()
-            .merge(ops_router(Arc::new(ready), telemetry::prometheus()));
+            .merge(ops_router(ready_until(&shutdown, None), telemetry::prometheus()));
         let http_task = spawn_http(http, router, stop.clone());
         let api = AdminApi {
             rooms: rooms.clone(),
@@ -109,7 +108,7 @@ impl Standalone {
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");
-        gateway.run(shutdown).await;
+        gateway.run(after_delay(&shutdown, shutdown_delay_ms)).await;
         counters.abort();
         stop.cancel();
         wait_stopped(vec![http_task, grpc_task]).await;

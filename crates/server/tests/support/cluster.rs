@@ -140,14 +140,24 @@ impl Cluster {
         self.spawn_at(role, free_addrs())
     }
 
+    /// Like `spawn`, with `extra` added to the environment.
+    pub fn spawn_with(&self, role: &str, extra: &[(&str, &str)]) -> Node {
+        self.spawn_env(role, free_addrs(), extra)
+    }
+
     /// The same role again on a stopped node's addresses (a restart).
     pub fn respawn(&self, old: &Node) -> Node {
         self.spawn_at(&old.role, [old.http, old.grpc])
     }
 
     fn spawn_at(&self, role: &str, addrs: [SocketAddr; 2]) -> Node {
+        self.spawn_env(role, addrs, &[])
+    }
+
+    fn spawn_env(&self, role: &str, addrs: [SocketAddr; 2], extra: &[(&str, &str)]) -> Node {
         let control_url = self.control_url.lock().unwrap().clone();
         let mut env = vec![("ROOMCAST_LOG__FILTER", "info")];
+        env.extend_from_slice(extra);
         if let Some(url) = control_url.as_deref() {
             env.push(("ROOMCAST_CLUSTER__CONTROL_URL", url));
         }
