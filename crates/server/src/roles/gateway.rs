@@ -5,6 +5,7 @@
 
 use super::cluster::{ClusterConnections, internal_token};
 use crate::config::ValidConfig;
+use crate::demo;
 use crate::error::ServerError;
 use crate::http::{Readiness, ops_router};
 use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
@@ -70,7 +71,11 @@ impl GatewayNode {
             let gw = gateway.clone();
             Arc::new(move || !gw.is_draining())
         };
-        let router = gateway.router().merge(ops_router(ready, telemetry::prometheus()));
+        let router = gateway
+            .router()
+            .merge(ops_router(ready, telemetry::prometheus()))
+            .merge(demo::router(&config, demo::Role::Gateway));
+        demo::announce(&config, demo::Role::Gateway, addr_of(&http));
         let server = spawn_http(http, router, stop.clone());
         // A heartbeat that lapsed (Redis outage, stall) lets the reaper drop
         // this gateway's presence: write it again once the heartbeat is back.

@@ -3,6 +3,7 @@
 
 use super::screening::Screening;
 use crate::config::ValidConfig;
+use crate::demo;
 use crate::error::ServerError;
 use crate::http::ops_router;
 use crate::serve::{AdminApi, addr_of, bind, spawn_grpc, spawn_http, wait_stopped};
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 /// A built standalone server: listeners are bound, nothing runs until `run`.
 pub struct Standalone {
+    config: ValidConfig,
     rooms: Rooms,
     gateway: Gateway,
     screening: Screening,
@@ -52,9 +54,11 @@ impl Standalone {
             Arc::new(rooms.clone()),
             Arc::new(rooms.clone()),
         );
+        demo::create_dev_room(&config, &rooms).await;
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         Ok(Self {
+            config,
             rooms,
             gateway,
             screening,
@@ -78,6 +82,7 @@ impl Standalone {
     /// Serves until `shutdown` is cancelled, then drains the gateway and stops.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
         let Standalone {
+            config,
             rooms,
             gateway,
             screening,
@@ -91,7 +96,9 @@ impl Standalone {
         };
         let router = gateway
             .router()
-            .merge(ops_router(Arc::new(ready), telemetry::prometheus()));
+            .merge(ops_router(Arc::new(ready), telemetry::prometheus()))
+            .merge(demo::router(&config, demo::Role::Standalone));
+        demo::announce(&config, demo::Role::Standalone, addr_of(&http));
         let http_task = spawn_http(http, router, stop.clone());
         let api = AdminApi {
             rooms: rooms.clone(),
