@@ -174,7 +174,8 @@ function tipText(p) {
     case TIP.GRP_TIP_MBR_CANCELED_ADMIN: return `${users} is no longer an admin`;
     case TIP.GRP_TIP_GRP_PROFILE_UPDATED: {
       const g = p.newGroupProfile || {};
-      if (g.name) $('room-title').textContent = g.name;
+      if (g.name) $('room-title').textContent = $('about-name').textContent = g.name;
+      if (g.introduction !== undefined) $('about-intro').textContent = g.introduction;
       if (g.muteAllMembers !== undefined) return g.muteAllMembers ? 'Everyone is muted now' : 'Everyone may chat again';
       return 'The room was updated';
     }
@@ -326,6 +327,8 @@ async function join() {
     const res = await tim.joinGroup({ groupID, type: TIM.TYPES.GRP_AVCHATROOM });
     const g = res.data.group;
     $('room-title').textContent = g.name || g.groupID;
+    $('about-name').textContent = g.name || g.groupID;
+    $('about-intro').textContent = g.introduction;
     document.title = `${g.name || g.groupID} · Roomcast`;
     setOnline(g.memberCount);
     if (g.notification) showNotice(g.notification);
