@@ -66,12 +66,15 @@ pub enum Role {
 /// URL path → (file under the `sdk/` layout, content type). A fixed list:
 /// nothing else is ever read from `demo.dir`.
 const FILES: &[(&str, &str, &str)] = &[
-    ("/", "demo/index.html", "text/html; charset=utf-8"),
-    ("/demo/demo.js", "demo/demo.js", "text/javascript; charset=utf-8"),
-    ("/demo/demo.css", "demo/demo.css", "text/css; charset=utf-8"),
-    ("/sdk/roomcast.esm.js", "js/dist/roomcast.esm.js", "text/javascript; charset=utf-8"),
-    ("/sdk/roomcast.js", "js/dist/roomcast.js", "text/javascript; charset=utf-8"),
+    ("/", "demo/index.html", HTML),
+    ("/demo/demo.js", "demo/demo.js", JS),
+    ("/demo/demo.css", "demo/demo.css", CSS),
+    ("/sdk/roomcast.esm.js", "js/dist/roomcast.esm.js", JS),
+    ("/sdk/roomcast.js", "js/dist/roomcast.js", JS),
 ];
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
 /// The copies built into the binary, in `FILES` order.
 const EMBEDDED: &[&[u8]] = &[
@@ -132,7 +135,10 @@ pub fn router(config: &Config, role: Role) -> Router {
     });
     let mut router = Router::new();
     for (i, (path, _, _)) in FILES.iter().enumerate() {
-        router = router.route(path, get(move |State(d): State<Arc<Demo>>| async move { d.file(i).await }));
+        router = router.route(
+            path,
+            get(move |State(d): State<Arc<Demo>>| async move { d.file(i).await }),
+        );
     }
     router = router.route("/demo/config", get(config_json));
     if dev {
@@ -155,7 +161,10 @@ impl Demo {
             },
         };
         (
-            [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
             body,
         )
             .into_response()
@@ -163,11 +172,7 @@ impl Demo {
 }
 
 async fn config_json(State(d): State<Arc<Demo>>) -> Response {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(d.settings.clone()),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(d.settings.clone())).into_response()
 }
 
 #[derive(Deserialize)]
@@ -251,11 +256,7 @@ mod tests {
         assert!(dev.demo.dev_login);
         dev.validate().unwrap();
         let plain = dir.path().join("roomcast.toml");
-        std::fs::write(
-            &plain,
-            "[[apps]]\nsdkappid = 1\nsecret = \"0123456789abcdef0123\"\n",
-        )
-        .unwrap();
+        std::fs::write(&plain, "[[apps]]\nsdkappid = 1\nsecret = \"0123456789abcdef0123\"\n").unwrap();
         assert!(!Config::load(Some(&plain), &[]).unwrap().demo.dev_login);
         assert_eq!(Config::default().demo, DemoOptions::default());
     }

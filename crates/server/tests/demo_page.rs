@@ -47,13 +47,21 @@ async fn a_normal_config_serves_the_page_and_the_sdk_but_no_dev_login() {
     let (status, page) = http_get(node.http, "/").await;
     assert_eq!(status, 200);
     assert!(page.contains("/demo/demo.js") && page.contains("<title>"), "{page}");
-    for path in ["/demo/demo.js", "/demo/demo.css", "/sdk/roomcast.esm.js", "/sdk/roomcast.js"] {
+    for path in [
+        "/demo/demo.js",
+        "/demo/demo.css",
+        "/sdk/roomcast.esm.js",
+        "/sdk/roomcast.js",
+    ] {
         let (status, body) = http_get(node.http, path).await;
         assert_eq!(status, 200, "{path}");
         assert!(!body.is_empty(), "{path}");
     }
     let (_, sdk) = http_get(node.http, "/sdk/roomcast.esm.js").await;
-    assert!(sdk.contains("roomcast-sdk") && sdk.contains("sdkStateReady"), "the SDK bundle");
+    assert!(
+        sdk.contains("roomcast-sdk") && sdk.contains("sdkStateReady"),
+        "the SDK bundle"
+    );
 
     let (status, settings) = http_get(node.http, "/demo/config").await;
     assert_eq!(status, 200);
