@@ -394,7 +394,7 @@ $('gifts').addEventListener('click', (ev) => {
 function showIdentity(me) {
   state.me = me;
   $('identity').dataset.role = me ? 'user' : 'guest';
-  $('who').textContent = me ? `Chatting as ${state.nick || me}` : 'Watching as a guest';
+  $('who').textContent = !me ? 'Watching as a guest' : state.nick && state.nick !== me ? `Chatting as ${state.nick} (user ID ${me})` : `Chatting as ${me}`;
   $('login-form').hidden = Boolean(me) || !settings.devLogin;
   $('logout').hidden = !me;
   const hint = $('login-hint');

@@ -728,6 +728,13 @@ var ChatSDK = class {
   off(eventName, handler, context) {
     this.emitter.off(eventName, handler, context);
   }
+  /**
+   * Accepted for compatibility and ignored: TIM's plugins upload files
+   * (images, audio, video), which Roomcast's rooms do not carry.
+   */
+  registerPlugin(plugins) {
+    this.log.info(`registerPlugin: ignored (${Object.keys(plugins ?? {}).join(", ") || "nothing"}); Roomcast has no file messages`);
+  }
   /** 0 debug, 1 info (default), 2 warn, 3 error, 4 none. */
   setLogLevel(level) {
     this.log.level = Math.max(0, Math.min(4, Math.floor(Number(level) || 0)));

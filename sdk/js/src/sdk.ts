@@ -157,6 +157,14 @@ export class ChatSDK {
     this.emitter.off(eventName, handler, context);
   }
 
+  /**
+   * Accepted for compatibility and ignored: TIM's plugins upload files
+   * (images, audio, video), which Roomcast's rooms do not carry.
+   */
+  registerPlugin(plugins: Record<string, unknown>): void {
+    this.log.info(`registerPlugin: ignored (${Object.keys(plugins ?? {}).join(', ') || 'nothing'}); Roomcast has no file messages`);
+  }
+
   /** 0 debug, 1 info (default), 2 warn, 3 error, 4 none. */
   setLogLevel(level: number): void {
     this.log.level = Math.max(0, Math.min(4, Math.floor(Number(level) || 0)));

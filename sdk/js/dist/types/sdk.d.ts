@@ -73,6 +73,11 @@ export declare class ChatSDK {
     constructor(options: CreateOptions);
     on(eventName: string, handler: Handler, context?: unknown): void;
     off(eventName: string, handler: Handler, context?: unknown): void;
+    /**
+     * Accepted for compatibility and ignored: TIM's plugins upload files
+     * (images, audio, video), which Roomcast's rooms do not carry.
+     */
+    registerPlugin(plugins: Record<string, unknown>): void;
     /** 0 debug, 1 info (default), 2 warn, 3 error, 4 none. */
     setLogLevel(level: number): void;
     login(options: {

@@ -57,7 +57,10 @@ async function open(name, viewport) {
   await page.setViewportSize(viewport);
   page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`${name} console: ${m.text()}`);
+    // Refused connections while the server restarts are expected; the SDK retries.
+    if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to .* failed/.test(m.text())) {
+      errors.push(`${name} console: ${m.text()}`);
+    }
   });
   await page.goto(`${server.http}/`);
   await page.waitForSelector('body[data-joined="true"]');

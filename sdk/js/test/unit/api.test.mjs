@@ -75,6 +75,12 @@ test('create returns one instance per SDKAppID until it is destroyed', async () 
   await d.destroy();
 });
 
+test('TIM code that registers the upload plugin keeps working', async () => {
+  const { tim } = sdk();
+  tim.registerPlugin({ 'tim-upload-plugin': function TIMUploadPlugin() {} });
+  await tim.destroy();
+});
+
 test('create checks its options', () => {
   const server = new FakeServer();
   assert.throws(() => TIM.create({ server: 'ws://x', WebSocket: server.WebSocket }), (e) => e.code === 10004 && /SDKAppID/.test(e.message));
