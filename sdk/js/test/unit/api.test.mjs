@@ -182,3 +182,16 @@ test('other arguments are checked too', async () => {
   assert.equal(server.requests.length, 0, 'no request was sent for any of them');
   await tim.destroy();
 });
+
+test('the browser bundle defines the global TIM like Tencent script', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const vm = await import('node:vm');
+  const code = await readFile(new URL('../../dist/roomcast.js', import.meta.url), 'utf8');
+  const sandbox = { console, setTimeout, clearTimeout, setInterval, clearInterval, URL };
+  vm.runInNewContext(code, sandbox);
+  const G = sandbox.TIM;
+  assert.equal(typeof G.create, 'function');
+  assert.equal(G.EVENT.MESSAGE_RECEIVED, 'onMessageReceived');
+  assert.equal(G.TYPES.MSG_PRIORITY_HIGH, 'High');
+  assert.equal(G.default.create, G.create, 'TIM.default is the same object as `import TIM`');
+});
