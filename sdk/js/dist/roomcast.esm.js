@@ -407,21 +407,9 @@ function toMsgBody(message) {
 function bodySize(body) {
   return utf8Length(JSON.stringify(body));
 }
+var encoder = new TextEncoder();
 function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) n += 1;
-    else if (c < 2048) n += 2;
-    else if (c >= 55296 && c <= 56319 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 56320 && d <= 57343) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
+  return encoder.encode(s).length;
 }
 function elemToPayload(e) {
   switch (e.MsgType) {

@@ -137,6 +137,7 @@ export declare function outgoing(type: string, payload: Payload, to: string, pri
 export declare function toMsgBody(message: Pick<Message, 'type' | 'payload'>): MsgElem[];
 /** The serialized size the server measures against its 12 KiB limit. */
 export declare function bodySize(body: MsgElem[]): number;
+/** Bytes of `s` in UTF-8, as it goes over the WebSocket. */
 export declare function utf8Length(s: string): number;
 /** The payload the server delivered for one of this instance's messages. */
 export declare function payloadsOf(body: MsgElem[]): {

@@ -187,7 +187,7 @@ test('the browser bundle defines the global TIM like Tencent script', async () =
   const { readFile } = await import('node:fs/promises');
   const vm = await import('node:vm');
   const code = await readFile(new URL('../../dist/roomcast.js', import.meta.url), 'utf8');
-  const sandbox = { console, setTimeout, clearTimeout, setInterval, clearInterval, URL };
+  const sandbox = { console, setTimeout, clearTimeout, setInterval, clearInterval, URL, TextEncoder };
   vm.runInNewContext(code, sandbox);
   const G = sandbox.TIM;
   assert.equal(typeof G.create, 'function');
