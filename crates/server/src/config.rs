@@ -90,6 +90,8 @@ pub struct Config {
     /// NATS and Redis, for the cluster processes (`gateway`, `control`, `moderator`).
     pub cluster: ClusterOptions,
     pub log: LogOptions,
+    /// The demo page at `/` (`crate::demo`).
+    pub demo: crate::demo::DemoOptions,
 }
 
 impl Config {
@@ -350,8 +352,9 @@ pub fn ensure_dev_config(path: &Path) -> Result<bool, ServerError> {
         "# Roomcast development config, written on first start. Keep the secret private.\n\
          # Mint a userSig with: roomcast usersig --config {} --user alice\n\
          # No moderation word lists are configured: nothing is blocked until terms are\n\
-         # imported, e.g. roomcast admin terms import --category abuse deploy/wordlists/starter-abuse.txt\n\n{body}",
-        path.display()
+         # imported, e.g. roomcast admin terms import --category abuse deploy/wordlists/starter-abuse.txt\n\n{body}{}",
+        path.display(),
+        crate::demo::DEV_CONFIG_SECTION
     );
     write_private(path, &text).map_err(|e| ServerError::Io(format!("writing {}", path.display()), e))?;
     Ok(true)

@@ -1,6 +1,7 @@
 //! The `roomcast` process: configuration and assembly of the components.
 
 pub mod config;
+pub mod demo;
 mod error;
 mod http;
 pub mod roles;

@@ -5,6 +5,7 @@
 
 use super::cluster::{ClusterConnections, internal_token};
 use crate::config::ValidConfig;
+use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{addr_of, after_delay, bind, spawn_http, wait_stopped};
@@ -68,7 +69,11 @@ impl GatewayNode {
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let (health, health_task) = conns.spawn_health(&config, background.clone());
         let ready = ready_until(&shutdown, Some(health));
-        let router = gateway.router().merge(ops_router(ready, telemetry::prometheus()));
+        let router = gateway
+            .router()
+            .merge(ops_router(ready, telemetry::prometheus()))
+            .merge(demo::router(&config, demo::Role::Gateway));
+        demo::announce(&config, demo::Role::Gateway, addr_of(&http));
         let server = spawn_http(http, router, stop.clone());
         // A heartbeat that lapsed (Redis outage, stall) lets the reaper drop
         // this gateway's presence: write it again once the heartbeat is back.

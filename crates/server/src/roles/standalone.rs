@@ -3,6 +3,7 @@
 
 use super::screening::Screening;
 use crate::config::ValidConfig;
+use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
@@ -23,12 +24,12 @@ use tokio_util::sync::CancellationToken;
 
 /// A built standalone server: listeners are bound, nothing runs until `run`.
 pub struct Standalone {
+    config: ValidConfig,
     rooms: Rooms,
     gateway: Gateway,
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
-    shutdown_delay_ms: u64,
 }
 
 impl Standalone {
@@ -59,15 +60,16 @@ impl Standalone {
             Arc::new(rooms.clone()),
             Arc::new(rooms.clone()),
         );
+        demo::create_dev_room(&config, &rooms).await;
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         Ok(Self {
+            config,
             rooms,
             gateway,
             screening,
             http,
             grpc,
-            shutdown_delay_ms: config.server.shutdown_delay_ms,
         })
     }
 
@@ -86,17 +88,19 @@ impl Standalone {
     /// Serves until `shutdown` is cancelled, then drains the gateway and stops.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
         let Standalone {
+            config,
             rooms,
             gateway,
             screening,
             http,
             grpc,
-            shutdown_delay_ms,
         } = self;
         let stop = CancellationToken::new();
         let router = gateway
             .router()
-            .merge(ops_router(ready_until(&shutdown, None), telemetry::prometheus()));
+            .merge(ops_router(ready_until(&shutdown, None), telemetry::prometheus()))
+            .merge(demo::router(&config, demo::Role::Standalone));
+        demo::announce(&config, demo::Role::Standalone, addr_of(&http));
         let http_task = spawn_http(http, router, stop.clone());
         let api = AdminApi {
             rooms: rooms.clone(),
@@ -108,7 +112,9 @@ impl Standalone {
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");
-        gateway.run(after_delay(&shutdown, shutdown_delay_ms)).await;
+        gateway
+            .run(after_delay(&shutdown, config.server.shutdown_delay_ms))
+            .await;
         counters.abort();
         stop.cancel();
         wait_stopped(vec![http_task, grpc_task]).await;
