@@ -142,6 +142,7 @@ max_connections = 1000000
 max_connections_per_user = 100000
 user_send_rate = { per_sec = 1000000.0, burst = 1000000 }
 drain_grace_ms = 1000
+drain_spread_ms = 500
 
 [rooms.frequency]
 $cap_line

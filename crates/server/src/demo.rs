@@ -24,10 +24,12 @@ use std::sync::Arc;
 pub struct DemoOptions {
     /// Serve the demo page. Unset: on in standalone mode, off on cluster
     /// gateways.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Serve the page's files from this directory (laid out like the
     /// repository's `sdk/`: `demo/index.html`, `js/dist/roomcast.esm.js`, …)
     /// instead of the copies built into the binary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
     /// The room the page opens when its URL names none (`/?room=ID`).
     pub room: String,

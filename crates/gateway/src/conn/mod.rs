@@ -64,8 +64,23 @@ impl SessionState {
 
     /// A join was accepted: the connection is a member now.
     pub fn finish_join(&mut self, room: &str) {
-        if self.joining.remove(room) {
-            self.rooms.insert(room.to_string());
+        if let Some(room) = self.joining.take(room) {
+            self.rooms.insert(room);
+        }
+        self.joining_done();
+    }
+
+    /// A join was refused (or the room was left mid-join).
+    pub fn abort_join(&mut self, room: &str) {
+        self.joining.remove(room);
+        self.joining_done();
+    }
+
+    /// Joins are brief and rare: give the set's table back once it is empty,
+    /// so an idle connection keeps no memory for them.
+    fn joining_done(&mut self) {
+        if self.joining.is_empty() {
+            self.joining.shrink_to_fit();
         }
     }
 

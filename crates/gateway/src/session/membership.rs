@@ -71,7 +71,7 @@ pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::JoinDa
             Ok(reply)
         }
         Err(e) => {
-            conn.session.lock().joining.remove(&d.room_id);
+            conn.session.lock().abort_join(&d.room_id);
             ctx.local.remove(app, &d.room_id, conn.id);
             Err(e.into())
         }
@@ -211,7 +211,7 @@ impl Evictor for SessionEvictor {
         let member = {
             let mut s = conn.session.lock();
             s.rooms.remove(room);
-            s.joining.remove(room);
+            s.abort_join(room);
             s.member_info()
         };
         // Also after a dismissal (presence is already gone): the leave clears
