@@ -424,7 +424,7 @@ async fn control_serves_through_its_delay_and_finishes_calls_in_flight() {
     let mut health = HealthClient::new(channel(control.grpc).await);
     let status = health
         .check(HealthCheckRequest {
-            service: "roomcast.v1.RoomAdmin".into(),
+            service: "roomcast.v1.RoomAdminService".into(),
         })
         .await
         .unwrap()
