@@ -348,9 +348,14 @@ async fn gateway_waits_for_the_delay_then_spreads_reconnects_over_the_drain() {
             })
         })
         .collect();
-    // Out of the load balancer at once, but still serving during the delay.
-    let (code, body) = http_get(server.http, "/readyz").await;
-    assert_eq!((code, body.as_str()), (503, "draining"));
+    // Out of the load balancer at once (as soon as the signal is handled,
+    // a few milliseconds), but still serving during the delay.
+    let mut readyz = http_get(server.http, "/readyz").await;
+    while readyz.0 == 200 && signalled.elapsed() < Duration::from_millis(300) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        readyz = http_get(server.http, "/readyz").await;
+    }
+    assert_eq!((readyz.0, readyz.1.as_str()), (503, "draining"));
     let mut late = Client::guest_at(server.http).await;
     assert_eq!(
         late.join("drain").await["code"],
