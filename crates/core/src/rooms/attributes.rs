@@ -9,7 +9,6 @@
 use super::Rooms;
 use crate::client::events;
 use crate::error::{CoreError, Result};
-use crate::event::RoomEvent;
 use crate::ids::AppId;
 use crate::limits::{ATTR_KEY_MAX, ATTR_KEYS_MAX, ATTR_TOTAL_MAX, ATTR_VALUE_MAX};
 use crate::metrics as m;
@@ -201,17 +200,8 @@ impl Rooms {
     async fn publish_attributes(&self, app: AppId, room_id: &str, snap: &AttributeSnapshot) -> Result<()> {
         let _order = self.inner.publish_locks.lock(app, room_id).await;
         let json = events::encode_attributes(room_id, now_ms(), snap.version, &snap.values);
-        self.bus()
-            .publish_event(
-                app,
-                room_id,
-                RoomEvent::Deliver {
-                    seq: 0,
-                    json: json.into(),
-                },
-            )
+        self.publish_unsequenced(app, room_id, json.into(), "attributes")
             .await?;
-        metrics::counter!(m::PUBLISHED, "kind" => "attributes").increment(1);
         Ok(())
     }
 }

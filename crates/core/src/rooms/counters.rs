@@ -11,7 +11,6 @@ use super::Rooms;
 use crate::apps::CounterOp;
 use crate::client::events;
 use crate::error::{CoreError, Result};
-use crate::event::RoomEvent;
 use crate::ids::AppId;
 use crate::limits::{COUNTER_KEYS_MAX, validate_counter_key};
 use crate::metrics as m;
@@ -193,17 +192,7 @@ impl Rooms {
         }
         let values = self.inner.deps.counters.get(app, room_id, &[]).await?;
         let json = events::encode_counters(room_id, now_ms(), &values);
-        self.bus()
-            .publish_event(
-                app,
-                room_id,
-                RoomEvent::Deliver {
-                    seq: 0,
-                    json: json.into(),
-                },
-            )
-            .await?;
-        metrics::counter!(m::PUBLISHED, "kind" => "counters").increment(1);
+        self.publish_unsequenced(app, room_id, json.into(), "counters").await?;
         Ok(true)
     }
 

@@ -122,6 +122,20 @@ impl Rooms {
         self.publish_in_order(app, room_id, event, kind).await
     }
 
+    /// Publishes a state snapshot (counters, attributes) outside the room's
+    /// sequence: it takes no `seq`, is not kept in history and skips
+    /// frequency control; the latest snapshot supersedes the earlier ones.
+    pub(super) async fn publish_unsequenced(
+        &self,
+        app: AppId,
+        room_id: &str,
+        json: Bytes,
+        kind: &'static str,
+    ) -> Result<()> {
+        self.publish_in_order(app, room_id, RoomEvent::Deliver { seq: 0, json }, kind)
+            .await
+    }
+
     async fn publish_in_order(&self, app: AppId, room_id: &str, event: RoomEvent, kind: &'static str) -> Result<()> {
         self.bus().publish_event(app, room_id, event).await?;
         metrics::counter!(m::PUBLISHED, "kind" => kind).increment(1);

@@ -3,36 +3,16 @@
 //! through the `RoomControl` port (in cluster mode the internal API), which
 //! applies the limits, the write rate and the compare-and-set on `version`.
 
-use super::auth::logged_in;
+use super::auth::member_actor;
 use super::membership::bind_app;
 use crate::conn::Conn;
 use crate::ctx::GatewayCtx;
 use crate::error::Result;
 use crate::protocol;
-use roomcast_core::CoreError;
-use roomcast_core::ids::AppId;
-use roomcast_core::model::Actor;
 use roomcast_core::ports::attributes::AttributeSnapshot;
 use roomcast_core::rooms::AttributeChange;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// A writer: logged in and in the room.
-fn writer(conn: &Conn, room_id: &str) -> Result<(AppId, Actor)> {
-    let (app, user) = logged_in(conn)?;
-    let s = conn.session.lock();
-    if !s.rooms.contains(room_id) {
-        return Err(CoreError::NotMember(room_id.to_string()).into());
-    }
-    Ok((
-        app,
-        if s.is_app_admin {
-            Actor::AppAdmin
-        } else {
-            Actor::User(user)
-        },
-    ))
-}
 
 fn reply(room_id: &str, s: &AttributeSnapshot) -> Value {
     json!({ "roomId": room_id, "version": s.version, "attributes": s.values })
@@ -45,7 +25,7 @@ async fn write(
     change: AttributeChange,
     version: Option<u64>,
 ) -> Result<Value> {
-    let (app, actor) = writer(conn, room_id)?;
+    let (app, actor) = member_actor(conn, room_id)?;
     let snap = ctx
         .control
         .write_attributes(app, &actor, room_id, change, version)

@@ -8,9 +8,26 @@ use crate::error::{GatewayError, Result};
 use crate::protocol;
 use roomcast_core::CoreError;
 use roomcast_core::ids::AppId;
-use roomcast_core::model::UserProfile;
+use roomcast_core::model::{Actor, UserProfile};
 use serde_json::{Value, json};
 use std::sync::Arc;
+
+/// Who acts, for ops that change something: the app admin, or the
+/// logged-in user.
+pub(super) fn actor(conn: &Conn) -> Result<(AppId, Actor)> {
+    let (app, user) = logged_in(conn)?;
+    let admin = conn.session.lock().is_app_admin;
+    Ok((app, if admin { Actor::AppAdmin } else { Actor::User(user) }))
+}
+
+/// `actor`, for ops open only to members of the room (counters, attributes).
+pub(super) fn member_actor(conn: &Conn, room_id: &str) -> Result<(AppId, Actor)> {
+    let acting = actor(conn)?;
+    if !conn.session.lock().rooms.contains(room_id) {
+        return Err(CoreError::NotMember(room_id.to_string()).into());
+    }
+    Ok(acting)
+}
 
 pub(super) fn logged_in(conn: &Conn) -> Result<(AppId, String)> {
     let s = conn.session.lock();

@@ -7,35 +7,16 @@
 //! one atomic script per change). Rights are the same rules' (the app's
 //! counter policy); pushes are coalesced by the one publisher per interval.
 
-use super::auth::logged_in;
+use super::auth::member_actor;
 use super::membership::bind_app;
 use crate::conn::Conn;
 use crate::ctx::GatewayCtx;
 use crate::error::Result;
 use crate::protocol;
-use roomcast_core::CoreError;
-use roomcast_core::ids::AppId;
 use roomcast_core::model::Actor;
 use roomcast_core::ports::counters::{CounterMode, CounterValues};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// A writer: logged in and in the room (like a sender).
-fn writer(conn: &Conn, room_id: &str) -> Result<(AppId, Actor)> {
-    let (app, user) = logged_in(conn)?;
-    let s = conn.session.lock();
-    if !s.rooms.contains(room_id) {
-        return Err(CoreError::NotMember(room_id.to_string()).into());
-    }
-    Ok((
-        app,
-        if s.is_app_admin {
-            Actor::AppAdmin
-        } else {
-            Actor::User(user)
-        },
-    ))
-}
 
 pub(super) async fn increase(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::CounterData) -> Result<Value> {
     change(ctx, conn, d, CounterMode::Increase).await
@@ -46,7 +27,7 @@ pub(super) async fn decrease(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::Co
 }
 
 async fn change(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::CounterData, mode: CounterMode) -> Result<Value> {
-    let (app, actor) = writer(conn, &d.room_id)?;
+    let (app, actor) = member_actor(conn, &d.room_id)?;
     let entries = CounterValues::from([(d.key.clone(), d.value)]);
     let values = ctx
         .rooms
@@ -57,7 +38,7 @@ async fn change(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::CounterData, mo
 }
 
 pub(super) async fn set(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::SetCountersData) -> Result<Value> {
-    let (app, actor) = writer(conn, &d.room_id)?;
+    let (app, actor) = member_actor(conn, &d.room_id)?;
     let values = ctx
         .rooms
         .update_counters(app, &actor, &d.room_id, CounterMode::Set, &d.counters)
@@ -66,7 +47,7 @@ pub(super) async fn set(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::SetCoun
 }
 
 pub(super) async fn delete(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::CounterKeysData) -> Result<Value> {
-    let (app, actor) = writer(conn, &d.room_id)?;
+    let (app, actor) = member_actor(conn, &d.room_id)?;
     ctx.rooms.delete_counters(app, &actor, &d.room_id, &d.keys).await?;
     Ok(json!({ "roomId": d.room_id }))
 }

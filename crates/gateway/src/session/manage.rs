@@ -5,13 +5,11 @@
 //! (`CoreError`, details included), so replies are the same in standalone
 //! and cluster mode.
 
-use super::auth::logged_in;
+use super::auth::actor;
 use crate::conn::Conn;
 use crate::ctx::GatewayCtx;
 use crate::error::Result;
 use crate::protocol;
-use roomcast_core::ids::AppId;
-use roomcast_core::model::Actor;
 use roomcast_core::ports::control::RoomControl;
 use serde_json::Value;
 use std::sync::Arc;
@@ -20,13 +18,6 @@ use std::sync::Arc;
 /// in standalone mode, over the internal API in cluster mode).
 fn admin(ctx: &GatewayCtx) -> &dyn RoomControl {
     ctx.control.as_ref()
-}
-
-/// Who is acting: the app admin, or the logged-in user.
-fn actor(conn: &Conn) -> Result<(AppId, Actor)> {
-    let (app, user) = logged_in(conn)?;
-    let admin = conn.session.lock().is_app_admin;
-    Ok((app, if admin { Actor::AppAdmin } else { Actor::User(user) }))
 }
 
 pub(super) async fn mute(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::MuteData) -> Result<Value> {

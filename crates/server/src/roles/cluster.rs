@@ -2,11 +2,12 @@
 //! connections, the bus, and the read-through room-state cache kept fresh
 //! by room control's invalidation events.
 
+use super::screening::Screening;
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{
-    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisPresence,
-    RedisSequencer, RedisStore, connect_nats, connect_redis_with,
+    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisModerationStore,
+    RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis_with,
 };
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;
@@ -85,6 +86,16 @@ impl ClusterConnections {
                 screen,
                 hook,
             },
+        )
+    }
+
+    /// Screening over the engine, with word lists and the audit log in
+    /// Redis (the roles that screen: control and moderators).
+    pub(crate) fn screening(&self, config: &Config) -> Result<Screening, ServerError> {
+        Screening::build(
+            config,
+            Arc::new(RedisModerationStore::new(self.redis.clone())),
+            self.bus.clone(),
         )
     }
 

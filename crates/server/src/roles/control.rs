@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
 use crate::telemetry;
-use roomcast_cluster::{RedisModerationStore, RedisReaper};
+use roomcast_cluster::RedisReaper;
 use roomcast_control::{InternalService, run_reaper};
 use roomcast_core::rooms::Rooms;
 use roomcast_moderator::NatsSubmitter;
@@ -33,11 +33,7 @@ pub struct ControlNode {
 impl ControlNode {
     pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let conns = ClusterConnections::connect("control", &config).await?;
-        let screening = Screening::build(
-            &config,
-            Arc::new(RedisModerationStore::new(conns.redis.clone())),
-            conns.bus.clone(),
-        )?;
+        let screening = conns.screening(&config)?;
         let rooms = conns.rooms(&config, None, Some(screening.screen.clone()));
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;

@@ -9,7 +9,7 @@ use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
 use crate::telemetry;
-use roomcast_cluster::{RedisIdempotency, RedisModerationStore};
+use roomcast_cluster::RedisIdempotency;
 use roomcast_moderator::Moderator;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,11 +28,7 @@ pub struct ModeratorNode {
 impl ModeratorNode {
     pub async fn build(config: ValidConfig) -> Result<Self, ServerError> {
         let conns = ClusterConnections::connect("moderator", &config).await?;
-        let screening = Screening::build(
-            &config,
-            Arc::new(RedisModerationStore::new(conns.redis.clone())),
-            conns.bus.clone(),
-        )?;
+        let screening = conns.screening(&config)?;
         // An attempt can take up to the slowest before-send hook; its claim
         // must outlive that, or a slow first attempt could run twice.
         let submit_timeout = Duration::from_millis(config.cluster.submit_timeout_ms);
