@@ -298,7 +298,15 @@ tim.on(TIM.EVENT.MESSAGE_RECEIVED, (event) => event.data.forEach(render));
 tim.on(TIM.EVENT.MESSAGE_MODIFIED, (event) => {
   for (const m of event.data) toast(`Your message was shown as: ${m.payload.text ?? '…'}`, 'info');
 });
-tim.on(TIM.EVENT.MESSAGE_GAP, (event) => system(`Missed ${event.data.count} message(s) while reconnecting`));
+tim.on(TIM.EVENT.MESSAGE_GAP, (event) => {
+  // Recovered gaps were filled from the room's history: nothing to say.
+  if (!event.data.recovered) system(`Missed ${event.data.count} message(s) while reconnecting`);
+});
+tim.on(TIM.EVENT.GROUP_COUNTER_UPDATED, (event) => {
+  if (event.data.groupID !== groupID || event.data.key !== 'likes') return;
+  if (event.data.value > state.likes) floatHearts(Math.min(20, event.data.value - state.likes));
+  setLikes(event.data.value);
+});
 tim.on(TIM.EVENT.NET_STATE_CHANGE, (event) => {
   const el = $('net-state');
   el.dataset.state = event.data.state;
@@ -332,6 +340,8 @@ async function join() {
     document.title = `${g.name || g.groupID} · Roomcast`;
     setOnline(g.memberCount);
     if (g.notification) showNotice(g.notification);
+    const counters = await tim.getGroupCounters({ groupID, keyList: ['likes'] });
+    setLikes(Math.max(state.likes, counters.data.counters.likes ?? 0));
     document.body.dataset.joined = 'true';
   } catch (e) {
     toast(explain(e));
@@ -356,7 +366,10 @@ $('composer').addEventListener('submit', async (ev) => {
   if (await send(message)) input.value = '';
 });
 
-// Likes: clicks within 600 ms go out as one Low-priority message.
+// Likes: a group counter, not messages: clicks within 600 ms go out as one
+// increase, and the server pushes the room's total at most once a second
+// however many viewers tap (GROUP_COUNTER_UPDATED), so likes never crowd
+// out chat or hit the room's message cap.
 let likeTimer = null;
 $('like').addEventListener('click', () => {
   floatHearts(1);
@@ -366,13 +379,12 @@ $('like').addEventListener('click', () => {
     likeTimer = null;
     const count = state.pendingLikes;
     state.pendingLikes = 0;
-    const message = tim.createCustomMessage({
-      to: groupID,
-      conversationType: TIM.TYPES.CONV_GROUP,
-      priority: TIM.TYPES.MSG_PRIORITY_LOW,
-      payload: { data: JSON.stringify({ type: 'like', count }), description: 'like', extension: '' },
-    });
-    await send(message);
+    try {
+      const res = await tim.increaseGroupCounter({ groupID, key: 'likes', value: count });
+      setLikes(Math.max(state.likes, res.data.value));
+    } catch (e) {
+      toast(explain(e));
+    }
   }, 600);
 });
 

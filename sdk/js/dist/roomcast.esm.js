@@ -19,15 +19,16 @@ var EVENT = Object.freeze({
   ERROR: "error",
   /** `event.data.state`: one of `TYPES.NET_STATE_*`. */
   NET_STATE_CHANGE: "netStateChange",
-  /** Declared for compatibility: the server has no group attributes yet, so it never fires. */
+  /** `event.data`: `{ groupID, groupAttributes }`, the room's whole attribute map after a change. */
   GROUP_ATTRIBUTES_UPDATED: "groupAttributesUpdated",
-  /** Declared for compatibility: the server has no group counters yet, so it never fires. */
+  /** `event.data`: `{ groupID, key, value }`, one per changed counter (at most one push per room per second). */
   GROUP_COUNTER_UPDATED: "onGroupCounterUpdated",
   /**
    * Roomcast only: events of a room were missed (a gap in its `sequence`,
    * e.g. during a reconnect). `event.data`: `{ groupID, fromSequence,
-   * toSequence, count, recovered }`. Until the server offers history,
-   * `recovered` is always false.
+   * toSequence, count, recovered }`: `recovered` is true when the SDK
+   * fetched them from the server's history and delivered them in order,
+   * false when the history no longer held them.
    */
   MESSAGE_GAP: "roomcastMessageGap"
 });
@@ -100,7 +101,13 @@ var LIMITS = Object.freeze({
   AVATAR_MAX_BYTES: 500,
   USER_ID_MAX_BYTES: 32,
   ROOM_ID_MAX_BYTES: 48,
-  MUTE_BATCH_MAX: 500
+  MUTE_BATCH_MAX: 500,
+  COUNTERS_MAX: 20,
+  COUNTER_KEY_MAX_BYTES: 128,
+  ATTRIBUTES_MAX: 16,
+  ATTRIBUTE_KEY_MAX_BYTES: 32,
+  ATTRIBUTE_VALUE_MAX_BYTES: 4096,
+  ATTRIBUTES_TOTAL_MAX_BYTES: 16 * 1024
 });
 var PRIORITIES = ["High", "Normal", "Low", "Lowest"];
 
@@ -129,7 +136,8 @@ var SERVER_ERROR = Object.freeze({
   USERSIG_MISSING: 70002,
   BODY_TOO_LONG: 80002,
   CONTENT_BLOCKED: 80001,
-  FREQUENCY_DROPPED: 200001
+  FREQUENCY_DROPPED: 200001,
+  ATTRIBUTES_CONFLICT: 10056
 });
 var TIMError = class extends Error {
   constructor(code, message, data, retryable = false) {
@@ -507,7 +515,7 @@ function fromEvent(ev, selfID) {
     to: ev.roomId,
     time,
     status: "success",
-    priority: ev.priority,
+    priority: ev.priority ?? "Normal",
     sequence: ev.seq,
     ...base()
   };
@@ -644,6 +652,240 @@ function facePayload(fn, payload) {
     throw invalid(`${fn}: payload.index must be an integer`);
   }
   return { index: p.index, data: optionalString(fn, "payload.data", p.data) ?? "" };
+}
+
+// src/group-state.ts
+var GroupState = class {
+  constructor() {
+    this.counters = /* @__PURE__ */ new Map();
+    this.countersTime = 0;
+    this.attributesVersion = -1;
+  }
+  /** The attribute map's version this instance knows (`undefined` until one was seen). */
+  get version() {
+    return this.attributesVersion >= 0 ? this.attributesVersion : void 0;
+  }
+  /** A `counters` event: the counters whose value changed since the last one (older events are ignored). */
+  countersChanged(ev) {
+    if (ev.time < this.countersTime || !ev.counters) return [];
+    this.countersTime = ev.time;
+    const changed = [];
+    for (const [key, value] of Object.entries(ev.counters)) {
+      if (this.counters.get(key) !== value) changed.push([key, value]);
+    }
+    this.counters.clear();
+    for (const [key, value] of Object.entries(ev.counters)) this.counters.set(key, value);
+    return changed;
+  }
+  /** A counter value from a reply (so the next event reports only later changes). */
+  noteCounters(values) {
+    for (const [key, value] of Object.entries(values)) this.counters.set(key, value);
+  }
+  /** An `attributes` event or reply: the map when it is newer than the one known, else null. */
+  attributesChanged(version, attributes) {
+    if (version === void 0 || !attributes || version <= this.attributesVersion) return null;
+    this.attributesVersion = version;
+    return { ...attributes };
+  }
+};
+function counterKey(fn, key) {
+  if (typeof key !== "string" || key.length === 0 || utf8Length(key) > LIMITS.COUNTER_KEY_MAX_BYTES) {
+    throw invalid(`${fn}: key must be a string of 1-${LIMITS.COUNTER_KEY_MAX_BYTES} bytes`);
+  }
+  return key;
+}
+function counterValue(fn, value, field = "value", nonNegative = false) {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || nonNegative && value < 0) {
+    throw invalid(`${fn}: ${field} must be ${nonNegative ? "a non-negative" : "an"} integer (within ±2^53)`);
+  }
+  return value;
+}
+function counterMap(fn, counters) {
+  if (typeof counters !== "object" || counters === null || Array.isArray(counters)) {
+    throw invalid(`${fn}: counters must be an object of key → integer`);
+  }
+  const entries = Object.entries(counters);
+  if (entries.length === 0 || entries.length > LIMITS.COUNTERS_MAX) {
+    throw invalid(`${fn}: give 1-${LIMITS.COUNTERS_MAX} counters`);
+  }
+  const out = {};
+  for (const [k, v] of entries) out[counterKey(fn, k)] = counterValue(fn, v, `counters.${k}`);
+  return out;
+}
+function keyList(fn, list, check) {
+  if (list === void 0 || list === null) return void 0;
+  if (!Array.isArray(list)) throw invalid(`${fn}: keyList must be an array of keys`);
+  return list.length === 0 ? void 0 : list.map((k) => check(fn, k));
+}
+function attributeKey(fn, key) {
+  if (typeof key !== "string" || key.length === 0 || utf8Length(key) > LIMITS.ATTRIBUTE_KEY_MAX_BYTES) {
+    throw invalid(`${fn}: attribute keys are strings of 1-${LIMITS.ATTRIBUTE_KEY_MAX_BYTES} bytes`);
+  }
+  return key;
+}
+function attributeMap(fn, attributes, allowEmpty) {
+  if (typeof attributes !== "object" || attributes === null || Array.isArray(attributes)) {
+    throw invalid(`${fn}: groupAttributes must be an object of key → string`);
+  }
+  const entries = Object.entries(attributes);
+  if (!allowEmpty && entries.length === 0 || entries.length > LIMITS.ATTRIBUTES_MAX) {
+    throw invalid(`${fn}: give ${allowEmpty ? 0 : 1}-${LIMITS.ATTRIBUTES_MAX} attributes`);
+  }
+  let total = 0;
+  const out = {};
+  for (const [k, v] of entries) {
+    attributeKey(fn, k);
+    if (typeof v !== "string" || utf8Length(v) > LIMITS.ATTRIBUTE_VALUE_MAX_BYTES) {
+      throw invalid(`${fn}: the value of ${k} must be a string of at most ${LIMITS.ATTRIBUTE_VALUE_MAX_BYTES} bytes`);
+    }
+    total += utf8Length(k) + utf8Length(v);
+    out[k] = v;
+  }
+  if (total > LIMITS.ATTRIBUTES_TOTAL_MAX_BYTES) {
+    throw invalid(`${fn}: attributes of ${total} bytes; at most ${LIMITS.ATTRIBUTES_TOTAL_MAX_BYTES} in all`);
+  }
+  return out;
+}
+function pick(attributes, keys) {
+  if (!keys) return { ...attributes };
+  const out = {};
+  for (const k of keys) if (k in attributes) out[k] = attributes[k];
+  return out;
+}
+
+// src/room-stream.ts
+var HELD_MAX = 1e3;
+var RoomStream = class {
+  constructor(groupID2, hooks) {
+    this.groupID = groupID2;
+    this.hooks = hooks;
+    /** The last delivered sequence; null until the first event. */
+    this.lastSeq = null;
+    /** The room history's incarnation, from the last join reply. */
+    this.epoch = null;
+    /** Live events waiting for a fill or a rejoin reply; null when flowing. */
+    this.held = null;
+    /** Bumped by every rejoin, so a fill that outlives one is ignored. */
+    this.generation = 0;
+  }
+  /**
+   * A live event: returns it when it is the next to deliver, null when it
+   * is a repeat or has to wait (a gap is being filled first).
+   */
+  accept(ev) {
+    if (this.held) {
+      if (this.held.length < HELD_MAX) this.held.push(ev);
+      return null;
+    }
+    if (this.lastSeq !== null && ev.seq <= this.lastSeq) return null;
+    if (this.lastSeq !== null && ev.seq > this.lastSeq + 1) {
+      this.held = [ev];
+      void this.fill(this.lastSeq + 1, ev.seq - 1, this.generation);
+      return null;
+    }
+    this.lastSeq = ev.seq;
+    return ev;
+  }
+  /** A (re)join is about to be sent: what to ask for, and hold live events until its reply. */
+  rejoining() {
+    this.generation++;
+    if (!this.held) this.held = [];
+    if (this.lastSeq === null || this.epoch === null) return void 0;
+    return { seq: this.lastSeq, epoch: this.epoch };
+  }
+  /** The join reply: catch up on what was missed, then deliver what waited. */
+  joined(reply, since) {
+    const held = this.held ?? [];
+    this.held = null;
+    const epoch = reply.epoch ?? `created-${reply.room?.createdAtMs ?? 0}`;
+    if (this.epoch !== null && epoch !== this.epoch) {
+      this.lastSeq = null;
+    } else if (since) {
+      this.catchUp(reply.missed ?? [], since.seq + 1, null, reply.recovered === true);
+    }
+    this.epoch = epoch;
+    this.release(held);
+  }
+  /** The join failed: nothing more will come for this room. */
+  abandon() {
+    this.held = null;
+    this.generation++;
+  }
+  async fill(from, to, generation) {
+    let page;
+    try {
+      page = await this.hooks.fetch(from, to);
+    } catch {
+      page = { epoch: this.epoch ?? "", events: [] };
+    }
+    if (generation !== this.generation || page === null) return;
+    const held = this.held ?? [];
+    this.held = null;
+    const events = page.epoch === this.epoch ? page.events.filter((e) => e.seq >= from && e.seq <= to) : [];
+    this.catchUp(events, from, to, true);
+    this.release(held);
+  }
+  /**
+   * Delivers events of `from..` (up to `to` when known) in order, after
+   * `lastSeq`. Holes, and with `to` whatever is missing at the end, are
+   * reported lost; a complete catch-up is reported recovered.
+   */
+  catchUp(events, from, to, complete) {
+    const ready = [];
+    let lost = false;
+    for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
+      if (this.lastSeq !== null && ev.seq <= this.lastSeq) continue;
+      if (this.lastSeq !== null && ev.seq > this.lastSeq + 1) {
+        this.flush(ready);
+        this.report(this.lastSeq + 1, ev.seq - 1, false);
+        lost = true;
+      }
+      this.lastSeq = ev.seq;
+      ready.push(ev);
+    }
+    this.flush(ready);
+    const last = this.lastSeq ?? from - 1;
+    if (to !== null && last < to) {
+      this.report(Math.max(from, last + 1), to, false);
+      this.lastSeq = to;
+    } else if (!lost && complete && last >= from) {
+      this.report(from, last, true);
+    }
+  }
+  /** Live events that waited go through `accept` again (one may reveal the next gap). */
+  release(held) {
+    const ready = [];
+    for (const ev of held) {
+      const r = this.accept(ev);
+      if (r) ready.push(r);
+    }
+    this.flush(ready);
+  }
+  flush(ready) {
+    if (ready.length > 0) this.hooks.deliver(ready.splice(0));
+  }
+  report(from, to, recovered) {
+    if (to < from) return;
+    this.hooks.gap({ groupID: this.groupID, fromSequence: from, toSequence: to, count: to - from + 1, recovered });
+  }
+};
+async function readHistory(request, roomId, from, to) {
+  const PAGE_MAX = 100;
+  const found = [];
+  let epoch = "";
+  let before = to + 1;
+  while (before > from) {
+    const limit = Math.min(PAGE_MAX, before - from);
+    const d = await request("history", { roomId, beforeSeq: before, limit });
+    if (epoch !== "" && d.epoch !== epoch) break;
+    epoch = d.epoch;
+    const page = (d.events ?? []).filter((e) => e.seq >= from && e.seq < before);
+    if (page.length === 0) break;
+    found.unshift(...page);
+    before = page[0].seq;
+    if ((d.events ?? []).length < limit) break;
+  }
+  return { epoch, events: found };
 }
 
 // src/sdk.ts
@@ -810,7 +1052,8 @@ var ChatSDK = class {
       }
       const conn = await this.connection();
       const had = this.rooms.get(id);
-      if (!had) this.rooms.set(id, { joined: false, lastSeq: null, createdAtMs: 0 });
+      const st = had ?? this.newRoom(id);
+      if (!had) this.rooms.set(id, st);
       let d;
       try {
         d = await conn.request("join", { roomId: id });
@@ -818,7 +1061,8 @@ var ChatSDK = class {
         if (!had) this.rooms.delete(id);
         throw e;
       }
-      this.noteRoom(id, d.room);
+      if (!had) st.stream.joined(d, void 0);
+      st.joined = true;
       const status = d.status === "already_in_group" ? TYPES.JOIN_STATUS_ALREADY_IN_GROUP : TYPES.JOIN_STATUS_SUCCESS;
       return { code: 0, data: { status, group: toGroup(d.room) } };
     });
@@ -847,6 +1091,91 @@ var ChatSDK = class {
   /** The IDs of the rooms this instance is in (Roomcast). */
   getJoinedGroupIDs() {
     return [...this.rooms.entries()].filter(([, st]) => st.joined).map(([id]) => id);
+  }
+  // ---- group counters and attributes -------------------------------------------------
+  getGroupCounters(options2) {
+    return this.call("getGroupCounters", options2, async (fn, o, id) => {
+      const keys = keyList(fn, o.keyList, counterKey);
+      const d = await this.request("getCounters", keys ? { roomId: id, keys } : { roomId: id });
+      this.rooms.get(id)?.group.noteCounters(d.counters);
+      return { groupID: id, counters: d.counters };
+    });
+  }
+  setGroupCounters(options2) {
+    return this.call("setGroupCounters", options2, async (fn, o, id) => {
+      const counters = counterMap(fn, o.counters);
+      this.requireLogin(fn);
+      const d = await this.request("setCounters", { roomId: id, counters });
+      this.rooms.get(id)?.group.noteCounters(d.counters);
+      return { groupID: id, counters: d.counters };
+    });
+  }
+  increaseGroupCounter(options2) {
+    return this.changeCounter("increaseGroupCounter", "increaseCounter", options2);
+  }
+  decreaseGroupCounter(options2) {
+    return this.changeCounter("decreaseGroupCounter", "decreaseCounter", options2);
+  }
+  getGroupAttributes(options2) {
+    return this.call("getGroupAttributes", options2, async (fn, o, id) => {
+      const keys = keyList(fn, o.keyList, attributeKey);
+      const d = await this.request("getAttributes", { roomId: id });
+      this.attributesReply(id, d);
+      return { groupAttributes: pick(d.attributes, keys) };
+    });
+  }
+  /** Replaces the whole map (owner, admins). */
+  initGroupAttributes(options2) {
+    return this.call("initGroupAttributes", options2, async (fn, o, id) => {
+      const attributes = attributeMap(fn, o.groupAttributes, true);
+      return { groupAttributes: (await this.writeAttributes(fn, "initAttributes", id, { attributes })).attributes };
+    });
+  }
+  setGroupAttributes(options2) {
+    return this.call("setGroupAttributes", options2, async (fn, o, id) => {
+      const attributes = attributeMap(fn, o.groupAttributes, false);
+      await this.writeAttributes(fn, "setAttributes", id, { attributes });
+      return { groupAttributes: attributes };
+    });
+  }
+  /** An empty (or absent) `keyList` deletes every attribute (owner, admins). */
+  deleteGroupAttributes(options2) {
+    return this.call("deleteGroupAttributes", options2, async (fn, o, id) => {
+      const keys = keyList(fn, o.keyList, attributeKey);
+      await this.writeAttributes(fn, "deleteAttributes", id, keys ? { keys } : {});
+      return { keyList: keys ?? [] };
+    });
+  }
+  /**
+   * A room's recent messages from the server's history (newest page first,
+   * each page oldest first), as TIM's `getMessageList` for a group
+   * conversation: `conversationID` is `GROUP<groupID>`; pass the returned
+   * `nextReqMessageID` to page further back.
+   */
+  getMessageList(options2) {
+    const fn = "getMessageList";
+    let o0;
+    try {
+      o0 = { ...options(fn, options2), groupID: conversationGroup(fn, options2?.conversationID) };
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.call(fn, o0, async (_fn, o, id) => {
+      const count = o.count === void 0 ? 15 : nonNegativeInteger(fn, "count", o.count);
+      if (count < 1 || count > 100) throw invalid(`${fn}: count must be 1-100`);
+      const data = { roomId: id, limit: count };
+      if (o.nextReqMessageID !== void 0 && o.nextReqMessageID !== "") {
+        const before = Number(o.nextReqMessageID);
+        if (!Number.isSafeInteger(before) || before < 1) throw invalid(`${fn}: nextReqMessageID must be one this method returned`);
+        data.beforeSeq = before;
+      }
+      const d = await this.request("history", data);
+      const events = d.events ?? [];
+      const selfID = this.session?.userID ?? "";
+      const messageList = events.map((ev) => fromEvent(ev, selfID));
+      const oldest = events[0]?.seq ?? 1;
+      return { messageList, nextReqMessageID: String(oldest), isCompleted: events.length < count || oldest <= 1 };
+    });
   }
   // ---- room management (owner, admins, the app admin) -------------------------------
   setGroupMemberMuteTime(options2) {
@@ -1082,10 +1411,14 @@ var ChatSDK = class {
   /** Joins `ids` again; a room that is gone or refuses is dropped with a system notice. */
   async rejoin(conn, ids) {
     for (const id of ids) {
+      const st = this.rooms.get(id);
+      if (!st) continue;
+      const since = st.stream.rejoining();
       try {
-        const d = await conn.request("join", { roomId: id });
-        this.noteRoom(id, d.room);
+        const d = await conn.request("join", since ? { roomId: id, since } : { roomId: id });
+        if (this.rooms.get(id) === st) st.stream.joined(d, since);
       } catch (e) {
+        st.stream.abandon();
         if (isNetwork(e)) throw e;
         const err = e;
         this.log.warn(`rejoining ${id} failed:`, err.code, err.message);
@@ -1161,18 +1494,35 @@ var ChatSDK = class {
     for (const ev of events) {
       const st = this.rooms.get(ev.roomId);
       if (!st) continue;
-      if (st.lastSeq !== null) {
-        if (ev.seq <= st.lastSeq) continue;
-        if (ev.seq > st.lastSeq + 1) {
-          flush();
-          this.gap(ev.roomId, st.lastSeq + 1, ev.seq - 1);
-        }
+      if (ev.kind === "counters" || ev.kind === "attributes") {
+        flush();
+        this.groupStateChanged(ev.roomId, st.group, ev);
+        continue;
       }
-      st.lastSeq = ev.seq;
+      const next = st.stream.accept(ev);
+      if (!next) continue;
       if (ev.kind === "message" && ev.msgKey && selfID !== "" && ev.from === selfID && this.ownEcho(ev)) continue;
       batch.push(fromEvent(ev, selfID));
     }
     flush();
+  }
+  /** Events a room's stream releases in order after a fill or a rejoin. */
+  deliverInOrder(events) {
+    const selfID = this.session?.userID ?? "";
+    const batch = [];
+    for (const ev of events) {
+      if (ev.kind === "message" && ev.msgKey && selfID !== "" && ev.from === selfID && this.ownEcho(ev)) continue;
+      batch.push(fromEvent(ev, selfID));
+    }
+    if (batch.length > 0) this.emitter.emit(EVENT.MESSAGE_RECEIVED, batch);
+  }
+  groupStateChanged(groupID2, group, ev) {
+    if (ev.kind === "counters") {
+      for (const [key, value] of group.countersChanged(ev)) this.emitter.emit(EVENT.GROUP_COUNTER_UPDATED, { groupID: groupID2, key, value });
+    } else {
+      const attributes = group.attributesChanged(ev.version, ev.attributes);
+      if (attributes) this.emitter.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID: groupID2, groupAttributes: attributes });
+    }
   }
   /** True when `ev` is this instance's own message coming back (already resolved by `sendMessage`). */
   ownEcho(ev) {
@@ -1194,22 +1544,27 @@ var ChatSDK = class {
     }
     return true;
   }
-  /**
-   * Events `from..to` of a room were missed. The seam for recovery: once the
-   * server keeps history, fetch them here and deliver them before the event
-   * that revealed the gap. Today they are reported only.
-   */
-  gap(groupID2, from, to) {
-    this.log.warn(`missed events ${from}..${to} of ${groupID2}`);
-    this.emitter.emit(EVENT.MESSAGE_GAP, { groupID: groupID2, fromSequence: from, toSequence: to, count: to - from + 1, recovered: false });
-  }
-  noteRoom(id, room) {
-    const st = this.rooms.get(id) ?? { joined: false, lastSeq: null, createdAtMs: 0 };
-    const created = room?.createdAtMs ?? 0;
-    if (st.createdAtMs !== 0 && created !== st.createdAtMs) st.lastSeq = null;
-    st.createdAtMs = created;
-    st.joined = true;
-    this.rooms.set(id, st);
+  newRoom(id) {
+    const stream = new RoomStream(id, {
+      deliver: (events) => {
+        if (this.rooms.get(id)?.stream === stream) this.deliverInOrder(events);
+      },
+      gap: (gap) => {
+        if (!gap.recovered) this.log.warn(`missed events ${gap.fromSequence}..${gap.toSequence} of ${id}`);
+        this.emitter.emit(EVENT.MESSAGE_GAP, gap);
+      },
+      fetch: async (from, to) => {
+        const conn = this.conn;
+        if (!conn || !conn.isOpen || this.establishing === conn) return null;
+        try {
+          return await readHistory((op, data) => conn.request(op, data), id, from, to);
+        } catch (e) {
+          if (e instanceof TIMError && e.code === SDK_ERROR.NETWORK_ERROR) return null;
+          throw e;
+        }
+      }
+    });
+    return { joined: false, stream, group: new GroupState() };
   }
   /** Tells the app it is no longer in `id` (banned, dismissed), as TIM does: a group system notice. */
   leftRoom(id, operationType) {
@@ -1278,6 +1633,50 @@ var ChatSDK = class {
   async request(op, data) {
     return (await this.connection()).request(op, data);
   }
+  /** An operation on one room: checks the options and `groupID`, runs `body`, wraps the result. */
+  async call(fn, options2, body) {
+    const o = options(fn, options2);
+    const id = groupID(fn, o.groupID);
+    return { code: 0, data: await body(fn, o, id) };
+  }
+  changeCounter(fn, op, options2) {
+    return this.call(fn, options2, async (_fn, o, id) => {
+      const key = counterKey(fn, o.key);
+      const value = counterValue(fn, o.value, "value", true);
+      this.requireLogin(fn);
+      const d = await this.request(op, { roomId: id, key, value });
+      this.rooms.get(id)?.group.noteCounters({ [key]: d.value });
+      return { groupID: id, key, value: d.value };
+    });
+  }
+  /**
+   * An attribute write, conditional on the version this instance last saw
+   * (if any). On a conflict (`10056`) the SDK reads the current map (firing
+   * `GROUP_ATTRIBUTES_UPDATED`) and rejects: the app decides whether to retry.
+   */
+  async writeAttributes(fn, op, id, data) {
+    this.requireLogin(fn);
+    const version = this.rooms.get(id)?.group.version;
+    try {
+      const d = await this.request(op, version === void 0 ? { roomId: id, ...data } : { roomId: id, ...data, version });
+      this.attributesReply(id, d);
+      return { attributes: d.attributes };
+    } catch (e) {
+      if (e instanceof TIMError && e.code === SERVER_ERROR.ATTRIBUTES_CONFLICT) {
+        try {
+          this.attributesReply(id, await this.request("getAttributes", { roomId: id }));
+        } catch (refresh) {
+          this.log.warn(`${fn}: reading the attributes after a conflict failed`, refresh);
+        }
+      }
+      throw e;
+    }
+  }
+  attributesReply(id, d) {
+    const st = this.rooms.get(id);
+    const changed = st?.group.attributesChanged(d.version, d.attributes);
+    if (changed) this.emitter.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID: id, groupAttributes: changed });
+  }
   /** A room-management operation: logged-in users only, one at a time. */
   manage(fn, body) {
     return this.serial(async () => {
@@ -1286,6 +1685,12 @@ var ChatSDK = class {
     });
   }
 };
+function conversationGroup(fn, conversationID) {
+  if (typeof conversationID !== "string" || !conversationID.startsWith(TYPES.CONV_GROUP)) {
+    throw invalid(`${fn}: conversationID must be 'GROUP' followed by the groupID`);
+  }
+  return conversationID.slice(TYPES.CONV_GROUP.length);
+}
 function isNetwork(e) {
   return e instanceof TIMError && (e.code === SDK_ERROR.NETWORK_ERROR || e.code === SDK_ERROR.NETWORK_TIMEOUT);
 }

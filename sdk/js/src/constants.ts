@@ -23,15 +23,16 @@ export const EVENT = Object.freeze({
   ERROR: 'error',
   /** `event.data.state`: one of `TYPES.NET_STATE_*`. */
   NET_STATE_CHANGE: 'netStateChange',
-  /** Declared for compatibility: the server has no group attributes yet, so it never fires. */
+  /** `event.data`: `{ groupID, groupAttributes }`, the room's whole attribute map after a change. */
   GROUP_ATTRIBUTES_UPDATED: 'groupAttributesUpdated',
-  /** Declared for compatibility: the server has no group counters yet, so it never fires. */
+  /** `event.data`: `{ groupID, key, value }`, one per changed counter (at most one push per room per second). */
   GROUP_COUNTER_UPDATED: 'onGroupCounterUpdated',
   /**
    * Roomcast only: events of a room were missed (a gap in its `sequence`,
    * e.g. during a reconnect). `event.data`: `{ groupID, fromSequence,
-   * toSequence, count, recovered }`. Until the server offers history,
-   * `recovered` is always false.
+   * toSequence, count, recovered }`: `recovered` is true when the SDK
+   * fetched them from the server's history and delivered them in order,
+   * false when the history no longer held them.
    */
   MESSAGE_GAP: 'roomcastMessageGap',
 } as const);
@@ -125,6 +126,12 @@ export const LIMITS = Object.freeze({
   USER_ID_MAX_BYTES: 32,
   ROOM_ID_MAX_BYTES: 48,
   MUTE_BATCH_MAX: 500,
+  COUNTERS_MAX: 20,
+  COUNTER_KEY_MAX_BYTES: 128,
+  ATTRIBUTES_MAX: 16,
+  ATTRIBUTE_KEY_MAX_BYTES: 32,
+  ATTRIBUTE_VALUE_MAX_BYTES: 4096,
+  ATTRIBUTES_TOTAL_MAX_BYTES: 16 * 1024,
 } as const);
 
 export type Priority = 'High' | 'Normal' | 'Low' | 'Lowest';

@@ -33,6 +33,7 @@ export const SERVER_ERROR = Object.freeze({
   BODY_TOO_LONG: 80002,
   CONTENT_BLOCKED: 80001,
   FREQUENCY_DROPPED: 200001,
+  ATTRIBUTES_CONFLICT: 10056,
 } as const);
 
 export class TIMError extends Error {

@@ -326,7 +326,7 @@ export function fromEvent(ev: WireEvent, selfID: string): Message {
     to: ev.roomId,
     time,
     status: 'success' as const,
-    priority: ev.priority,
+    priority: ev.priority ?? 'Normal',
     sequence: ev.seq,
     ...base(),
   };

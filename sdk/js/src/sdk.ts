@@ -22,7 +22,10 @@ import {
   type Payload,
 } from './message.js';
 import * as check from './validate.js';
-import type { WireEvent, WirePush, WireRoom } from './wire.js';
+import * as groupArgs from './group-state.js';
+import { GroupState } from './group-state.js';
+import { RoomStream, readHistory } from './room-stream.js';
+import type { WireEvent, WireJoin, WirePush } from './wire.js';
 
 export interface CreateOptions {
   /** The app's SDKAppID (a number, as in the server's config). */
@@ -61,10 +64,10 @@ interface MessageOptions {
 interface RoomState {
   /** False while the first `join` is in flight (its events are delivered already). */
   joined: boolean;
-  /** The last delivered sequence; null until the first event. */
-  lastSeq: number | null;
-  /** Identifies the room's incarnation: a re-created room starts its sequence again. */
-  createdAtMs: number;
+  /** The room's events in order, gaps filled from history. */
+  stream: RoomStream;
+  /** Counters and attributes as last seen. */
+  group: GroupState;
 }
 
 interface OwnMessage {
@@ -262,15 +265,17 @@ export class ChatSDK {
       const conn = await this.connection();
       const had = this.rooms.get(id);
       // Events may arrive before the reply: deliver them from now on.
-      if (!had) this.rooms.set(id, { joined: false, lastSeq: null, createdAtMs: 0 });
-      let d: any;
+      const st = had ?? this.newRoom(id);
+      if (!had) this.rooms.set(id, st);
+      let d: WireJoin;
       try {
         d = await conn.request('join', { roomId: id });
       } catch (e) {
         if (!had) this.rooms.delete(id);
         throw e;
       }
-      this.noteRoom(id, d.room);
+      if (!had) st.stream.joined(d, undefined);
+      st.joined = true;
       const status = d.status === 'already_in_group' ? TYPES.JOIN_STATUS_ALREADY_IN_GROUP : TYPES.JOIN_STATUS_SUCCESS;
       return { code: 0, data: { status, group: toGroup(d.room) } };
     });
@@ -303,6 +308,101 @@ export class ChatSDK {
   /** The IDs of the rooms this instance is in (Roomcast). */
   getJoinedGroupIDs(): string[] {
     return [...this.rooms.entries()].filter(([, st]) => st.joined).map(([id]) => id);
+  }
+
+  // ---- group counters and attributes -------------------------------------------------
+
+  getGroupCounters(options: { groupID: string; keyList?: string[] }): Promise<TIMResponse<{ groupID: string; counters: Record<string, number> }>> {
+    return this.call('getGroupCounters', options, async (fn, o, id) => {
+      const keys = groupArgs.keyList(fn, o.keyList, groupArgs.counterKey);
+      const d = await this.request('getCounters', keys ? { roomId: id, keys } : { roomId: id });
+      this.rooms.get(id)?.group.noteCounters(d.counters);
+      return { groupID: id, counters: d.counters };
+    });
+  }
+
+  setGroupCounters(options: { groupID: string; counters: Record<string, number> }): Promise<TIMResponse<{ groupID: string; counters: Record<string, number> }>> {
+    return this.call('setGroupCounters', options, async (fn, o, id) => {
+      const counters = groupArgs.counterMap(fn, o.counters);
+      this.requireLogin(fn);
+      const d = await this.request('setCounters', { roomId: id, counters });
+      this.rooms.get(id)?.group.noteCounters(d.counters);
+      return { groupID: id, counters: d.counters };
+    });
+  }
+
+  increaseGroupCounter(options: { groupID: string; key: string; value: number }): Promise<TIMResponse<{ groupID: string; key: string; value: number }>> {
+    return this.changeCounter('increaseGroupCounter', 'increaseCounter', options);
+  }
+
+  decreaseGroupCounter(options: { groupID: string; key: string; value: number }): Promise<TIMResponse<{ groupID: string; key: string; value: number }>> {
+    return this.changeCounter('decreaseGroupCounter', 'decreaseCounter', options);
+  }
+
+  getGroupAttributes(options: { groupID: string; keyList?: string[] }): Promise<TIMResponse<{ groupAttributes: Record<string, string> }>> {
+    return this.call('getGroupAttributes', options, async (fn, o, id) => {
+      const keys = groupArgs.keyList(fn, o.keyList, groupArgs.attributeKey);
+      const d = await this.request('getAttributes', { roomId: id });
+      this.attributesReply(id, d);
+      return { groupAttributes: groupArgs.pick(d.attributes, keys) };
+    });
+  }
+
+  /** Replaces the whole map (owner, admins). */
+  initGroupAttributes(options: { groupID: string; groupAttributes: Record<string, string> }): Promise<TIMResponse<{ groupAttributes: Record<string, string> }>> {
+    return this.call('initGroupAttributes', options, async (fn, o, id) => {
+      const attributes = groupArgs.attributeMap(fn, o.groupAttributes, true);
+      return { groupAttributes: (await this.writeAttributes(fn, 'initAttributes', id, { attributes })).attributes };
+    });
+  }
+
+  setGroupAttributes(options: { groupID: string; groupAttributes: Record<string, string> }): Promise<TIMResponse<{ groupAttributes: Record<string, string> }>> {
+    return this.call('setGroupAttributes', options, async (fn, o, id) => {
+      const attributes = groupArgs.attributeMap(fn, o.groupAttributes, false);
+      await this.writeAttributes(fn, 'setAttributes', id, { attributes });
+      return { groupAttributes: attributes };
+    });
+  }
+
+  /** An empty (or absent) `keyList` deletes every attribute (owner, admins). */
+  deleteGroupAttributes(options: { groupID: string; keyList?: string[] }): Promise<TIMResponse<{ keyList: string[] }>> {
+    return this.call('deleteGroupAttributes', options, async (fn, o, id) => {
+      const keys = groupArgs.keyList(fn, o.keyList, groupArgs.attributeKey);
+      await this.writeAttributes(fn, 'deleteAttributes', id, keys ? { keys } : {});
+      return { keyList: keys ?? [] };
+    });
+  }
+
+  /**
+   * A room's recent messages from the server's history (newest page first,
+   * each page oldest first), as TIM's `getMessageList` for a group
+   * conversation: `conversationID` is `GROUP<groupID>`; pass the returned
+   * `nextReqMessageID` to page further back.
+   */
+  getMessageList(options: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<TIMResponse<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>> {
+    const fn = 'getMessageList';
+    let o0: Record<string, any>;
+    try {
+      o0 = { ...check.options(fn, options), groupID: conversationGroup(fn, options?.conversationID) };
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.call(fn, o0, async (_fn, o, id) => {
+      const count = o.count === undefined ? 15 : check.nonNegativeInteger(fn, 'count', o.count);
+      if (count < 1 || count > 100) throw invalid(`${fn}: count must be 1-100`);
+      const data: Record<string, unknown> = { roomId: id, limit: count };
+      if (o.nextReqMessageID !== undefined && o.nextReqMessageID !== '') {
+        const before = Number(o.nextReqMessageID);
+        if (!Number.isSafeInteger(before) || before < 1) throw invalid(`${fn}: nextReqMessageID must be one this method returned`);
+        data.beforeSeq = before;
+      }
+      const d = await this.request('history', data);
+      const events: WireEvent[] = d.events ?? [];
+      const selfID = this.session?.userID ?? '';
+      const messageList = events.map((ev) => fromEvent(ev, selfID));
+      const oldest = events[0]?.seq ?? 1;
+      return { messageList, nextReqMessageID: String(oldest), isCompleted: events.length < count || oldest <= 1 };
+    });
   }
 
   // ---- room management (owner, admins, the app admin) -------------------------------
@@ -566,10 +666,16 @@ export class ChatSDK {
   /** Joins `ids` again; a room that is gone or refuses is dropped with a system notice. */
   private async rejoin(conn: Connection, ids: string[]): Promise<void> {
     for (const id of ids) {
+      const st = this.rooms.get(id);
+      if (!st) continue;
+      // Ask for what was missed since the last event delivered; live events
+      // wait for the reply so everything reaches the app in order.
+      const since = st.stream.rejoining();
       try {
-        const d = await conn.request('join', { roomId: id });
-        this.noteRoom(id, d.room);
+        const d: WireJoin = await conn.request('join', since ? { roomId: id, since } : { roomId: id });
+        if (this.rooms.get(id) === st) st.stream.joined(d, since);
       } catch (e) {
+        st.stream.abandon();
         if (isNetwork(e)) throw e;
         const err = e as TIMError;
         this.log.warn(`rejoining ${id} failed:`, err.code, err.message);
@@ -656,18 +762,37 @@ export class ChatSDK {
     for (const ev of events) {
       const st = this.rooms.get(ev.roomId);
       if (!st) continue; // a room this instance has left
-      if (st.lastSeq !== null) {
-        if (ev.seq <= st.lastSeq) continue; // already delivered
-        if (ev.seq > st.lastSeq + 1) {
-          flush();
-          this.gap(ev.roomId, st.lastSeq + 1, ev.seq - 1);
-        }
+      if (ev.kind === 'counters' || ev.kind === 'attributes') {
+        flush();
+        this.groupStateChanged(ev.roomId, st.group, ev);
+        continue;
       }
-      st.lastSeq = ev.seq;
+      const next = st.stream.accept(ev);
+      if (!next) continue; // a repeat, or waiting for a gap to be filled
       if (ev.kind === 'message' && ev.msgKey && selfID !== '' && ev.from === selfID && this.ownEcho(ev)) continue;
       batch.push(fromEvent(ev, selfID));
     }
     flush();
+  }
+
+  /** Events a room's stream releases in order after a fill or a rejoin. */
+  private deliverInOrder(events: WireEvent[]): void {
+    const selfID = this.session?.userID ?? '';
+    const batch: Message[] = [];
+    for (const ev of events) {
+      if (ev.kind === 'message' && ev.msgKey && selfID !== '' && ev.from === selfID && this.ownEcho(ev)) continue;
+      batch.push(fromEvent(ev, selfID));
+    }
+    if (batch.length > 0) this.emitter.emit(EVENT.MESSAGE_RECEIVED, batch);
+  }
+
+  private groupStateChanged(groupID: string, group: GroupState, ev: WireEvent): void {
+    if (ev.kind === 'counters') {
+      for (const [key, value] of group.countersChanged(ev)) this.emitter.emit(EVENT.GROUP_COUNTER_UPDATED, { groupID, key, value });
+    } else {
+      const attributes = group.attributesChanged(ev.version, ev.attributes);
+      if (attributes) this.emitter.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID, groupAttributes: attributes });
+    }
   }
 
   /** True when `ev` is this instance's own message coming back (already resolved by `sendMessage`). */
@@ -692,24 +817,27 @@ export class ChatSDK {
     return true;
   }
 
-  /**
-   * Events `from..to` of a room were missed. The seam for recovery: once the
-   * server keeps history, fetch them here and deliver them before the event
-   * that revealed the gap. Today they are reported only.
-   */
-  private gap(groupID: string, from: number, to: number): void {
-    this.log.warn(`missed events ${from}..${to} of ${groupID}`);
-    this.emitter.emit(EVENT.MESSAGE_GAP, { groupID, fromSequence: from, toSequence: to, count: to - from + 1, recovered: false });
-  }
-
-  private noteRoom(id: string, room: WireRoom | undefined): void {
-    const st = this.rooms.get(id) ?? { joined: false, lastSeq: null, createdAtMs: 0 };
-    const created = room?.createdAtMs ?? 0;
-    // A room created again (e.g. a restarted standalone server) numbers its events from 1.
-    if (st.createdAtMs !== 0 && created !== st.createdAtMs) st.lastSeq = null;
-    st.createdAtMs = created;
-    st.joined = true;
-    this.rooms.set(id, st);
+  private newRoom(id: string): RoomState {
+    const stream = new RoomStream(id, {
+      deliver: (events) => {
+        if (this.rooms.get(id)?.stream === stream) this.deliverInOrder(events);
+      },
+      gap: (gap) => {
+        if (!gap.recovered) this.log.warn(`missed events ${gap.fromSequence}..${gap.toSequence} of ${id}`);
+        this.emitter.emit(EVENT.MESSAGE_GAP, gap);
+      },
+      fetch: async (from, to) => {
+        const conn = this.conn;
+        if (!conn || !conn.isOpen || this.establishing === conn) return null;
+        try {
+          return await readHistory((op, data) => conn.request(op, data), id, from, to);
+        } catch (e) {
+          if (e instanceof TIMError && e.code === SDK_ERROR.NETWORK_ERROR) return null;
+          throw e;
+        }
+      },
+    });
+    return { joined: false, stream, group: new GroupState() };
   }
 
   /** Tells the app it is no longer in `id` (banned, dismissed), as TIM does: a group system notice. */
@@ -793,6 +921,54 @@ export class ChatSDK {
     return (await this.connection()).request(op, data);
   }
 
+  /** An operation on one room: checks the options and `groupID`, runs `body`, wraps the result. */
+  private async call<T>(fn: string, options: unknown, body: (fn: string, o: Record<string, any>, id: string) => Promise<T>): Promise<TIMResponse<T>> {
+    const o = check.options(fn, options);
+    const id = check.groupID(fn, o.groupID);
+    return { code: 0, data: await body(fn, o, id) };
+  }
+
+  private changeCounter(fn: string, op: string, options: unknown): Promise<TIMResponse<{ groupID: string; key: string; value: number }>> {
+    return this.call(fn, options, async (_fn, o, id) => {
+      const key = groupArgs.counterKey(fn, o.key);
+      const value = groupArgs.counterValue(fn, o.value, 'value', true);
+      this.requireLogin(fn);
+      const d = await this.request(op, { roomId: id, key, value });
+      this.rooms.get(id)?.group.noteCounters({ [key]: d.value });
+      return { groupID: id, key, value: d.value };
+    });
+  }
+
+  /**
+   * An attribute write, conditional on the version this instance last saw
+   * (if any). On a conflict (`10056`) the SDK reads the current map (firing
+   * `GROUP_ATTRIBUTES_UPDATED`) and rejects: the app decides whether to retry.
+   */
+  private async writeAttributes(fn: string, op: string, id: string, data: Record<string, unknown>): Promise<{ attributes: Record<string, string> }> {
+    this.requireLogin(fn);
+    const version = this.rooms.get(id)?.group.version;
+    try {
+      const d = await this.request(op, version === undefined ? { roomId: id, ...data } : { roomId: id, ...data, version });
+      this.attributesReply(id, d);
+      return { attributes: d.attributes };
+    } catch (e) {
+      if (e instanceof TIMError && e.code === SERVER_ERROR.ATTRIBUTES_CONFLICT) {
+        try {
+          this.attributesReply(id, await this.request('getAttributes', { roomId: id }));
+        } catch (refresh) {
+          this.log.warn(`${fn}: reading the attributes after a conflict failed`, refresh);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private attributesReply(id: string, d: { version?: number; attributes?: Record<string, string> }): void {
+    const st = this.rooms.get(id);
+    const changed = st?.group.attributesChanged(d.version, d.attributes);
+    if (changed) this.emitter.emit(EVENT.GROUP_ATTRIBUTES_UPDATED, { groupID: id, groupAttributes: changed });
+  }
+
   /** A room-management operation: logged-in users only, one at a time. */
   private manage<T>(fn: string, body: () => Promise<T>): Promise<TIMResponse<T>> {
     return this.serial(async () => {
@@ -800,6 +976,14 @@ export class ChatSDK {
       return { code: 0 as const, data: await body() };
     });
   }
+}
+
+/** `GROUP<groupID>`, TIM's conversation ID of a group. */
+function conversationGroup(fn: string, conversationID: unknown): string {
+  if (typeof conversationID !== 'string' || !conversationID.startsWith(TYPES.CONV_GROUP)) {
+    throw invalid(`${fn}: conversationID must be 'GROUP' followed by the groupID`);
+  }
+  return conversationID.slice(TYPES.CONV_GROUP.length);
 }
 
 function isNetwork(e: unknown): boolean {

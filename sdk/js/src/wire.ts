@@ -44,9 +44,10 @@ export interface WireTip {
 export interface WireEvent {
   roomId: string;
   seq: number;
-  kind: 'message' | 'tip' | 'notice';
+  /** `counters` and `attributes` carry `seq` 0: they are outside the room's sequence. */
+  kind: 'message' | 'tip' | 'notice' | 'counters' | 'attributes';
   time: number;
-  priority: Priority;
+  priority?: Priority;
   from?: string;
   nick?: string;
   avatar?: string;
@@ -54,6 +55,23 @@ export interface WireEvent {
   msgKey?: string;
   tip?: WireTip;
   notice?: string;
+  /** `counters` events: every counter of the room. */
+  counters?: Record<string, number>;
+  /** `attributes` events: the whole map after a write, and its version. */
+  attributes?: Record<string, string>;
+  version?: number;
+}
+
+/** `join`'s reply (the fields the SDK reads). */
+export interface WireJoin {
+  roomId: string;
+  status: 'success' | 'already_in_group';
+  room: WireRoom;
+  /** The room history's incarnation; a different one means the old sequence is void. */
+  epoch?: string;
+  /** With `since`: every event after it (oldest first), and whether that is all of them. */
+  recovered?: boolean;
+  missed?: WireEvent[];
 }
 
 export interface WireRoom {

@@ -22,15 +22,16 @@ export declare const EVENT: Readonly<{
     readonly ERROR: "error";
     /** `event.data.state`: one of `TYPES.NET_STATE_*`. */
     readonly NET_STATE_CHANGE: "netStateChange";
-    /** Declared for compatibility: the server has no group attributes yet, so it never fires. */
+    /** `event.data`: `{ groupID, groupAttributes }`, the room's whole attribute map after a change. */
     readonly GROUP_ATTRIBUTES_UPDATED: "groupAttributesUpdated";
-    /** Declared for compatibility: the server has no group counters yet, so it never fires. */
+    /** `event.data`: `{ groupID, key, value }`, one per changed counter (at most one push per room per second). */
     readonly GROUP_COUNTER_UPDATED: "onGroupCounterUpdated";
     /**
      * Roomcast only: events of a room were missed (a gap in its `sequence`,
      * e.g. during a reconnect). `event.data`: `{ groupID, fromSequence,
-     * toSequence, count, recovered }`. Until the server offers history,
-     * `recovered` is always false.
+     * toSequence, count, recovered }`: `recovered` is true when the SDK
+     * fetched them from the server's history and delivered them in order,
+     * false when the history no longer held them.
      */
     readonly MESSAGE_GAP: "roomcastMessageGap";
 }>;
@@ -103,6 +104,12 @@ export declare const LIMITS: Readonly<{
     readonly USER_ID_MAX_BYTES: 32;
     readonly ROOM_ID_MAX_BYTES: 48;
     readonly MUTE_BATCH_MAX: 500;
+    readonly COUNTERS_MAX: 20;
+    readonly COUNTER_KEY_MAX_BYTES: 128;
+    readonly ATTRIBUTES_MAX: 16;
+    readonly ATTRIBUTE_KEY_MAX_BYTES: 32;
+    readonly ATTRIBUTE_VALUE_MAX_BYTES: 4096;
+    readonly ATTRIBUTES_TOTAL_MAX_BYTES: number;
 }>;
 export type Priority = 'High' | 'Normal' | 'Low' | 'Lowest';
 export declare const PRIORITIES: readonly Priority[];

@@ -31,6 +31,7 @@ export declare const SERVER_ERROR: Readonly<{
     readonly BODY_TOO_LONG: 80002;
     readonly CONTENT_BLOCKED: 80001;
     readonly FREQUENCY_DROPPED: 200001;
+    readonly ATTRIBUTES_CONFLICT: 10056;
 }>;
 export declare class TIMError extends Error {
     /** The server's error code, or one of `SDK_ERROR`. */

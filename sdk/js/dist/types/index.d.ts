@@ -94,6 +94,12 @@ declare const TIM: {
         readonly USER_ID_MAX_BYTES: 32;
         readonly ROOM_ID_MAX_BYTES: 48;
         readonly MUTE_BATCH_MAX: 500;
+        readonly COUNTERS_MAX: 20;
+        readonly COUNTER_KEY_MAX_BYTES: 128;
+        readonly ATTRIBUTES_MAX: 16;
+        readonly ATTRIBUTE_KEY_MAX_BYTES: 32;
+        readonly ATTRIBUTE_VALUE_MAX_BYTES: 4096;
+        readonly ATTRIBUTES_TOTAL_MAX_BYTES: number;
     }>;
     SDK_ERROR: Readonly<{
         readonly NETWORK_ERROR: 2800;
@@ -114,6 +120,7 @@ declare const TIM: {
         readonly BODY_TOO_LONG: 80002;
         readonly CONTENT_BLOCKED: 80001;
         readonly FREQUENCY_DROPPED: 200001;
+        readonly ATTRIBUTES_CONFLICT: 10056;
     }>;
     ChatSDK: typeof ChatSDK;
     TIMError: typeof TIMError;

@@ -124,6 +124,79 @@ export declare class ChatSDK {
     }>>;
     /** The IDs of the rooms this instance is in (Roomcast). */
     getJoinedGroupIDs(): string[];
+    getGroupCounters(options: {
+        groupID: string;
+        keyList?: string[];
+    }): Promise<TIMResponse<{
+        groupID: string;
+        counters: Record<string, number>;
+    }>>;
+    setGroupCounters(options: {
+        groupID: string;
+        counters: Record<string, number>;
+    }): Promise<TIMResponse<{
+        groupID: string;
+        counters: Record<string, number>;
+    }>>;
+    increaseGroupCounter(options: {
+        groupID: string;
+        key: string;
+        value: number;
+    }): Promise<TIMResponse<{
+        groupID: string;
+        key: string;
+        value: number;
+    }>>;
+    decreaseGroupCounter(options: {
+        groupID: string;
+        key: string;
+        value: number;
+    }): Promise<TIMResponse<{
+        groupID: string;
+        key: string;
+        value: number;
+    }>>;
+    getGroupAttributes(options: {
+        groupID: string;
+        keyList?: string[];
+    }): Promise<TIMResponse<{
+        groupAttributes: Record<string, string>;
+    }>>;
+    /** Replaces the whole map (owner, admins). */
+    initGroupAttributes(options: {
+        groupID: string;
+        groupAttributes: Record<string, string>;
+    }): Promise<TIMResponse<{
+        groupAttributes: Record<string, string>;
+    }>>;
+    setGroupAttributes(options: {
+        groupID: string;
+        groupAttributes: Record<string, string>;
+    }): Promise<TIMResponse<{
+        groupAttributes: Record<string, string>;
+    }>>;
+    /** An empty (or absent) `keyList` deletes every attribute (owner, admins). */
+    deleteGroupAttributes(options: {
+        groupID: string;
+        keyList?: string[];
+    }): Promise<TIMResponse<{
+        keyList: string[];
+    }>>;
+    /**
+     * A room's recent messages from the server's history (newest page first,
+     * each page oldest first), as TIM's `getMessageList` for a group
+     * conversation: `conversationID` is `GROUP<groupID>`; pass the returned
+     * `nextReqMessageID` to page further back.
+     */
+    getMessageList(options: {
+        conversationID: string;
+        nextReqMessageID?: string;
+        count?: number;
+    }): Promise<TIMResponse<{
+        messageList: Message[];
+        nextReqMessageID: string;
+        isCompleted: boolean;
+    }>>;
     setGroupMemberMuteTime(options: {
         groupID: string;
         userID: string;
@@ -199,15 +272,12 @@ export declare class ChatSDK {
     private onClosed;
     private onPush;
     private deliver;
+    /** Events a room's stream releases in order after a fill or a rejoin. */
+    private deliverInOrder;
+    private groupStateChanged;
     /** True when `ev` is this instance's own message coming back (already resolved by `sendMessage`). */
     private ownEcho;
-    /**
-     * Events `from..to` of a room were missed. The seam for recovery: once the
-     * server keeps history, fetch them here and deliver them before the event
-     * that revealed the gap. Today they are reported only.
-     */
-    private gap;
-    private noteRoom;
+    private newRoom;
     /** Tells the app it is no longer in `id` (banned, dismissed), as TIM does: a group system notice. */
     private leftRoom;
     private kickedOut;
@@ -223,6 +293,16 @@ export declare class ChatSDK {
     private serial;
     /** One request on the current (or a new) connection. */
     private request;
+    /** An operation on one room: checks the options and `groupID`, runs `body`, wraps the result. */
+    private call;
+    private changeCounter;
+    /**
+     * An attribute write, conditional on the version this instance last saw
+     * (if any). On a conflict (`10056`) the SDK reads the current map (firing
+     * `GROUP_ATTRIBUTES_UPDATED`) and rejects: the app decides whether to retry.
+     */
+    private writeAttributes;
+    private attributesReply;
     /** A room-management operation: logged-in users only, one at a time. */
     private manage;
 }

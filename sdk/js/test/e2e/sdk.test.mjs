@@ -197,7 +197,7 @@ describe('against the real server (generated dev config)', () => {
     await Promise.all([erin.destroy(), oscar.destroy()]);
   });
 
-  test('a lost connection: reconnect, log in, rejoin; the missed events show as a gap', async () => {
+  test('a lost connection: reconnect, log in, rejoin with since; the missed events arrive, in order', async () => {
     // A TCP proxy between frank and the server that the test can cut.
     const sockets = new Set();
     let refuse = false;
@@ -223,6 +223,8 @@ describe('against the real server (generated dev config)', () => {
 
     const states = collect(frank, TIM.EVENT.NET_STATE_CHANGE);
     const gaps = collect(frank, TIM.EVENT.MESSAGE_GAP);
+    const texts = [];
+    frank.on(TIM.EVENT.MESSAGE_RECEIVED, (e) => texts.push(...e.data.filter((m) => m.type === TIM.TYPES.MSG_TEXT).map((m) => m.payload.text)));
     refuse = true;
     for (const s of sockets) s.destroy();
     await until(() => states.some((s) => s.state === 'connecting'), 5000, 'connecting');
@@ -233,8 +235,12 @@ describe('against the real server (generated dev config)', () => {
     await grace.sendMessage(text(grace, ROOM, 'after the cut'));
     const m = await after;
     assert.equal(m.nick, 'Grace');
+    // What was sent while frank was away came back from the room's history
+    // with the rejoin, before what followed, each once.
+    assert.deepEqual(texts.filter((t) => t.startsWith('missed') || t.startsWith('after')), ['missed 1', 'missed 2', 'missed 3', 'after the cut']);
     assert.equal(gaps.length, 1, JSON.stringify(gaps));
     assert.equal(gaps[0].groupID, ROOM);
+    assert.equal(gaps[0].recovered, true, JSON.stringify(gaps[0]));
     assert.ok(gaps[0].count >= 3, JSON.stringify(gaps[0]));
     // Frank is a logged-in member again: he can send.
     const back = receive(grace, isText('frank is back'));
@@ -242,6 +248,43 @@ describe('against the real server (generated dev config)', () => {
     assert.equal((await back).nick, 'Frank');
     await Promise.all([frank.destroy(), grace.destroy()]);
     proxy.close();
+  });
+
+  test('group counters and attributes: likes aggregate into one update, attribute writes reach every member', async () => {
+    const ivan = await user(server, 'ivan', 'Ivan');
+    const guest = client(server);
+    await guest.joinGroup({ groupID: ROOM });
+    const likes = collect(guest, TIM.EVENT.GROUP_COUNTER_UPDATED);
+    const seats = collect(guest, TIM.EVENT.GROUP_ATTRIBUTES_UPDATED);
+    const start = (await guest.getGroupCounters({ groupID: ROOM, keyList: ['likes'] })).data.counters.likes ?? 0;
+    for (let i = 0; i < 10; i++) await ivan.increaseGroupCounter({ groupID: ROOM, key: 'likes', value: 1 });
+    await until(() => likes.some((u) => u.key === 'likes' && u.value === start + 10), 5000, 'likes pushed');
+    // Ten likes inside one publish interval are at most a couple of pushes, not ten.
+    assert.ok(likes.length <= 3, JSON.stringify(likes));
+    // Members may only increase likes (the default policy): the server refuses, the code comes through.
+    await assert.rejects(ivan.setGroupCounters({ groupID: ROOM, counters: { likes: 0 } }), (e) => e.code === 10007);
+    await assert.rejects(guest.increaseGroupCounter({ groupID: ROOM, key: 'likes', value: 1 }), (e) => e.code === 6014);
+
+    await ivan.setGroupAttributes({ groupID: ROOM, groupAttributes: { seat1: 'ivan' } });
+    await until(() => seats.some((u) => u.groupAttributes.seat1 === 'ivan'), 5000, 'attributes pushed');
+    assert.deepEqual((await guest.getGroupAttributes({ groupID: ROOM, keyList: ['seat1'] })).data, { groupAttributes: { seat1: 'ivan' } });
+    await ivan.deleteGroupAttributes({ groupID: ROOM, keyList: ['seat1'] });
+    await until(() => seats.some((u) => !('seat1' in u.groupAttributes)), 5000, 'deletion pushed');
+    await Promise.all([ivan.destroy(), guest.destroy()]);
+  });
+
+  test('getMessageList reads the room history a late joiner missed', async () => {
+    const judy = await user(server, 'judy', 'Judy');
+    for (const t of ['history 1', 'history 2', 'history 3']) await judy.sendMessage(text(judy, ROOM, t));
+    const late = client(server);
+    await late.joinGroup({ groupID: ROOM });
+    const page = await late.getMessageList({ conversationID: `GROUP${ROOM}`, count: 3 });
+    const texts = page.data.messageList.filter((m) => m.type === TIM.TYPES.MSG_TEXT);
+    assert.deepEqual(texts.map((m) => m.payload.text), ['history 1', 'history 2', 'history 3']);
+    assert.equal(texts[2].nick, 'Judy');
+    const older = await late.getMessageList({ conversationID: `GROUP${ROOM}`, count: 1, nextReqMessageID: page.data.nextReqMessageID });
+    assert.ok(older.data.messageList.length === 1 && older.data.messageList[0].sequence < page.data.messageList[0].sequence);
+    await Promise.all([judy.destroy(), late.destroy()]);
   });
 
   test('a server restart: the draining push moves the client, which logs in, restores its profile and rejoins', async () => {

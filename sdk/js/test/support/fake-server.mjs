@@ -10,7 +10,8 @@ export class FakeServer {
     this.handlers = {
       login: (d) => ({ data: { sdkAppId: d.sdkAppId, userId: d.userId, nick: '', avatar: '' } }),
       logout: () => ({}),
-      join: (d) => ({ data: { roomId: d.roomId, status: 'success', room: room(d.roomId) } }),
+      join: (d) => ({ data: { roomId: d.roomId, status: 'success', room: room(d.roomId), epoch: this.epoch, ...this.recover(d) } }),
+      history: (d) => ({ data: { roomId: d.roomId, epoch: this.epoch, events: this.historyPage(d) } }),
       quit: (d) => ({ data: { roomId: d.roomId } }),
       updateProfile: (d) => ({ data: { nick: d.nick ?? '', avatar: d.avatar ?? '' } }),
       send: (d) => ({ data: { roomId: d.roomId, seq: ++this.seq, time: 1764150000123 } }),
@@ -19,6 +20,9 @@ export class FakeServer {
       getRoomProfile: (d) => ({ data: { room: room(d.roomId) } }),
     };
     this.seq = 0;
+    /** The rooms' kept events (as a server's history), by room. */
+    this.history = new Map();
+    this.epoch = 'epoch-1';
     const server = this;
     this.WebSocket = class FakeSocket {
       constructor(url) {
@@ -74,9 +78,35 @@ export class FakeServer {
     return this.requests.map((r) => r.frame.op);
   }
 
-  /** Pushes room events to the newest socket. */
+  /** Pushes room events to the newest socket (and keeps them in the history). */
   push(events, socket = this.last) {
+    this.keep(events);
     socket.receive({ type: 'messages', messages: events });
+  }
+
+  /** Keeps events in the rooms' history without pushing them (events a client missed). */
+  keep(events) {
+    for (const e of events) {
+      if (e.seq === 0) continue;
+      const list = this.history.get(e.roomId) ?? [];
+      if (!list.some((k) => k.seq === e.seq)) list.push(e);
+      list.sort((a, b) => a.seq - b.seq);
+      this.history.set(e.roomId, list);
+    }
+  }
+
+  historyPage({ roomId, beforeSeq, limit = 20 }) {
+    const list = (this.history.get(roomId) ?? []).filter((e) => beforeSeq === undefined || e.seq < beforeSeq);
+    return list.slice(-limit);
+  }
+
+  /** `join`'s recovery fields for a `since`, as the real server answers. */
+  recover(d) {
+    if (!d.since) return {};
+    if (d.since.epoch !== this.epoch) return { recovered: false, missed: [] };
+    const missed = (this.history.get(d.roomId) ?? []).filter((e) => e.seq > d.since.seq);
+    const recovered = missed.every((e, i) => e.seq === d.since.seq + 1 + i);
+    return { recovered, missed };
   }
 }
 

@@ -207,29 +207,54 @@ test('tips and notices become MSG_GRP_TIP and MSG_GRP_SYS_NOTICE messages', asyn
   await tim.destroy();
 });
 
-test('a gap in a room sequence is reported; repeats are dropped', async () => {
+test('a gap in the live stream is filled from the history, in order; repeats are dropped', async () => {
   const { tim, server } = await loggedIn();
   const gaps = collect(tim, TIM.EVENT.MESSAGE_GAP);
   const received = collect(tim, TIM.EVENT.MESSAGE_RECEIVED);
   server.push([textEvent('live-1', 10, 'bob', 'a'), textEvent('live-1', 11, 'bob', 'b')]);
+  // 12..14 never reached this client; the server's history has them.
+  server.keep([12, 13, 14].map((n) => textEvent('live-1', n, 'bob', `c${n}`)));
   server.push([textEvent('live-1', 11, 'bob', 'b again'), textEvent('live-1', 15, 'bob', 'e')]);
+  // Arrives while the history request is in flight: it waits its turn.
+  server.push([textEvent('live-1', 16, 'bob', 'f')]);
   server.push([textEvent('other-room', 1, 'bob', 'not joined')]);
-  await until(() => received.length === 2);
+  await until(() => received.flat().length === 7);
   await sleep(10);
-  assert.deepEqual(gaps, [{ groupID: 'live-1', fromSequence: 12, toSequence: 14, count: 3, recovered: false }]);
-  assert.deepEqual(received.flat().map((m) => m.payload.text), ['a', 'b', 'e']);
+  assert.deepEqual(received.flat().map((m) => m.payload.text), ['a', 'b', 'c12', 'c13', 'c14', 'e', 'f']);
+  assert.deepEqual(gaps, [{ groupID: 'live-1', fromSequence: 12, toSequence: 14, count: 3, recovered: true }]);
+  const asked = server.requests.filter((r) => r.frame.op === 'history').map((r) => r.frame.data);
+  assert.deepEqual(asked, [{ roomId: 'live-1', beforeSeq: 15, limit: 3 }]);
   await tim.destroy();
 });
 
-test('a lost connection reconnects with backoff, logs in and rejoins; missed events show as a gap', async () => {
+test('what the history no longer holds is reported lost, and the stream goes on', async () => {
+  const { tim, server } = await loggedIn();
+  const gaps = collect(tim, TIM.EVENT.MESSAGE_GAP);
+  const received = collect(tim, TIM.EVENT.MESSAGE_RECEIVED);
+  server.push([textEvent('live-1', 10, 'bob', 'a')]);
+  server.keep([textEvent('live-1', 12, 'bob', 'c12')]); // 11 and 13 were evicted
+  server.push([textEvent('live-1', 14, 'bob', 'e')]);
+  await until(() => received.flat().length === 3);
+  await sleep(10);
+  assert.deepEqual(received.flat().map((m) => m.payload.text), ['a', 'c12', 'e']);
+  assert.deepEqual(gaps, [
+    { groupID: 'live-1', fromSequence: 11, toSequence: 11, count: 1, recovered: false },
+    { groupID: 'live-1', fromSequence: 13, toSequence: 13, count: 1, recovered: false },
+  ]);
+  await tim.destroy();
+});
+
+test('a lost connection reconnects with backoff, logs in, rejoins with since and receives what it missed', async () => {
   const { tim, server } = await loggedIn();
   await tim.updateMyProfile({ nick: 'Alice' });
   server.push([textEvent('live-1', 1, 'bob', 'before')]);
   await sleep(10);
   const states = collect(tim, TIM.EVENT.NET_STATE_CHANGE);
   const gaps = collect(tim, TIM.EVENT.MESSAGE_GAP);
+  const received = collect(tim, TIM.EVENT.MESSAGE_RECEIVED);
   server.refuse = true;
   server.last.drop(1006);
+  server.keep([textEvent('live-1', 2, 'bob', 'missed 2'), textEvent('live-1', 3, 'bob', 'missed 3')]);
   await until(() => server.sockets.length >= 3, 3000, 'retries');
   server.refuse = false;
   // The server lost the profile (a restarted standalone server keeps nothing).
@@ -239,22 +264,41 @@ test('a lost connection reconnects with backoff, logs in and rejoins; missed eve
   assert.deepEqual(server.ops(), ['login', 'updateProfile', 'join']);
   assert.deepEqual(server.requests[0].frame.data, { sdkAppId: APP, userId: 'alice', userSig: 'sig-alice' });
   assert.deepEqual(server.requests[1].frame.data, { nick: 'Alice' });
-  server.push([textEvent('live-1', 4, 'bob', 'after')]);
-  await until(() => gaps.length === 1);
-  assert.deepEqual(gaps[0], { groupID: 'live-1', fromSequence: 2, toSequence: 3, count: 2, recovered: false });
+  assert.deepEqual(server.requests[2].frame.data, { roomId: 'live-1', since: { seq: 1, epoch: 'epoch-1' } });
+  server.push([textEvent('live-1', 3, 'bob', 'missed 3 (live copy)'), textEvent('live-1', 4, 'bob', 'after')]);
+  await until(() => received.flat().length === 3);
+  await sleep(10);
+  assert.deepEqual(received.flat().map((m) => m.payload.text), ['missed 2', 'missed 3', 'after']);
+  assert.deepEqual(gaps, [{ groupID: 'live-1', fromSequence: 2, toSequence: 3, count: 2, recovered: true }]);
   // It keeps working.
   const m = tim.createTextMessage({ to: 'live-1', conversationType: 'GROUP', payload: { text: 'still here' } });
   assert.equal((await tim.sendMessage(m)).code, 0);
   await tim.destroy();
 });
 
-test('a re-created room (new createdAtMs) starts its sequence again without a gap', async () => {
+test('a rejoin the history cannot cover delivers what is kept and reports the rest lost', async () => {
+  const { tim, server } = await loggedIn();
+  server.push([textEvent('live-1', 1, 'bob', 'before')]);
+  await sleep(10);
+  const gaps = collect(tim, TIM.EVENT.MESSAGE_GAP);
+  const received = collect(tim, TIM.EVENT.MESSAGE_RECEIVED);
+  server.keep([textEvent('live-1', 4, 'bob', 'kept 4')]); // 2 and 3 evicted
+  server.last.drop(1006);
+  await until(() => server.ops().filter((o) => o === 'join').length === 2, 3000, 'rejoin');
+  await until(() => received.flat().length === 1);
+  assert.equal(received[0][0].payload.text, 'kept 4');
+  assert.deepEqual(gaps, [{ groupID: 'live-1', fromSequence: 2, toSequence: 3, count: 2, recovered: false }]);
+  await tim.destroy();
+});
+
+test('a re-created room (new epoch) starts its sequence again without a gap', async () => {
   const { tim, server } = await loggedIn();
   server.push([textEvent('live-1', 50, 'bob', 'old')]);
   await sleep(10);
   const gaps = collect(tim, TIM.EVENT.MESSAGE_GAP);
   const received = collect(tim, TIM.EVENT.MESSAGE_RECEIVED);
-  server.handlers.join = (d) => ({ data: { roomId: d.roomId, status: 'success', room: room(d.roomId, { createdAtMs: 1764159999000 }) } });
+  server.epoch = 'epoch-2';
+  server.history.clear();
   server.last.drop(1006);
   await until(() => server.ops().filter((o) => o === 'join').length === 2, 3000, 'rejoin');
   await sleep(10);
