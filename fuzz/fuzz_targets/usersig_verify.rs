@@ -51,11 +51,13 @@ fn minted(data: &[u8]) {
     let rest: Vec<u8> = std::iter::from_fn(|| bytes.next()).collect();
     let (id_bytes, rest) = rest.split_at(id_len.min(rest.len()));
     let identifier = String::from_utf8_lossy(id_bytes).into_owned();
-    let (userbuf, edits) = if flags & 2 != 0 {
-        let n = rest.first().map_or(0, |&n| usize::from(n % 32)).min(rest.len().saturating_sub(1));
-        (Some(&rest[1..1 + n]), &rest[1 + n..])
-    } else {
-        (None, rest)
+    let (userbuf, edits) = match rest.split_first() {
+        Some((&n, rest)) if flags & 2 != 0 => {
+            let (buf, edits) = rest.split_at(usize::from(n % 32).min(rest.len()));
+            (Some(buf), edits)
+        }
+        _ if flags & 2 != 0 => (Some(&[][..]), rest),
+        _ => (None, rest),
     };
     let sig = match userbuf {
         Some(buf) => gen_usersig_with_userbuf(APP, key, &identifier, expire, issued, buf),
