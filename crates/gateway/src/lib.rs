@@ -7,11 +7,14 @@
 //! registry of connections and users), `fanout` (room subscriptions and
 //! delivery), `sweeper` (pings, idle close, draining).
 
+mod autobahn_echo;
 mod conn;
 mod connections;
 mod ctx;
 mod error;
 mod fanout;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod metrics;
 mod options;
 pub mod protocol;
@@ -68,11 +71,14 @@ impl Gateway {
         }
     }
 
-    /// Routes served by the gateway (`/ws`).
+    /// Routes served by the gateway (`/ws`; `/autobahn-echo` too when
+    /// `autobahn_echo` is set, for conformance testing only).
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/ws", get(upgrade::ws_upgrade))
-            .with_state(self.ctx.clone())
+        let mut router = Router::new().route("/ws", get(upgrade::ws_upgrade));
+        if self.ctx.opts.autobahn_echo {
+            router = router.route("/autobahn-echo", get(autobahn_echo::upgrade));
+        }
+        router.with_state(self.ctx.clone())
     }
 
     /// Background chores until `shutdown`; then drains the connections.

@@ -47,6 +47,10 @@ pub struct GatewayOptions {
     /// How long a room event after a sequence gap waits for the gap to fill
     /// (cluster mode; moderators may publish slightly out of order).
     pub reorder_window_ms: u64,
+    /// Serves `/autobahn-echo`, which echoes WebSocket messages to anyone
+    /// without a login: for RFC 6455 conformance runs (docs/fuzzing.md)
+    /// only, never in production. Off by default.
+    pub autobahn_echo: bool,
 }
 
 impl Default for GatewayOptions {
@@ -70,6 +74,7 @@ impl Default for GatewayOptions {
             reorder_window_ms: 500,
             fanout_batch_ms: 100,
             fanout_batch_full_members: 10_000,
+            autobahn_echo: false,
         }
     }
 }

@@ -234,7 +234,10 @@ fn fold(input: &str, scratch: &mut String, mut emit: impl FnMut(char, Range<usiz
             }
             chars.next();
             end = at + next.len_utf8();
-            last = next;
+            // What the segment ends in once composed: Hangul L + V compose
+            // to an LV syllable, which then composes with a trailing T jamo
+            // that V alone does not compose with.
+            last = compose(last, next).unwrap_or(next);
         }
 
         if end - start == c.len_utf8()
@@ -452,6 +455,17 @@ mod tests {
         // ASCII char; both paths must agree.
         assert_eq!(normalize_str("AbC-1é"), "abc1e");
         assert_eq!(normalize_str("e\u{301}"), "e");
+    }
+
+    #[test]
+    fn conjoining_hangul_jamo_fold_into_one_syllable() {
+        // Found by fuzzing (fuzz/, moderation_normalize): L + V + T jamo were
+        // cut after V, so the first fold gave `가` + `ᆨ` and only a second
+        // fold gave `각`: folding was not idempotent.
+        assert_eq!(normalize_str("\u{1100}\u{1161}\u{11A8}"), "\u{AC01}");
+        let once = normalize_str("\u{1100}\u{1161}\u{11A8} 한국어");
+        assert_eq!(normalize_str(&once), once);
+        assert_eq!(normalize("\u{1100}\u{1161}\u{11A8}").origins(), vec![0..9]);
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub(crate) async fn run(ctx: Arc<GatewayCtx>, upgraded: Upgraded, query_app: Opt
                         let reply = dispatch::handle_text(&ctx, &conn, &text).await;
                         conn.out.push(Out::Frame(reply));
                     }
-                    Ok(Incoming::Binary) => {
+                    Ok(Incoming::Binary(_)) => {
                         conn.out.push(Out::Frame(dispatch::binary_reply()));
                     }
                     Ok(Incoming::Ping(payload)) => {

@@ -12,7 +12,7 @@ const OP_CONTINUATION: u8 = 0x0;
 #[derive(Debug, PartialEq)]
 pub enum Incoming {
     Text(String),
-    Binary,
+    Binary(Vec<u8>),
     Ping(Bytes),
     Pong,
     /// The client's close, with its status code when it sent one.
@@ -57,6 +57,8 @@ pub struct FrameReader<R> {
     max_message: usize,
     /// A fragmented data message being assembled: its opcode and payload.
     fragments: Option<(u8, Vec<u8>)>,
+    /// How much of a fragmented text message is known to be valid UTF-8.
+    utf8_checked: usize,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
@@ -68,6 +70,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             chunk: chunk.max(16),
             max_message,
             fragments: None,
+            utf8_checked: 0,
         }
     }
 
@@ -159,13 +162,21 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     if fin {
                         return finish(opcode, payload.to_vec()).map(Some);
                     }
-                    self.fragments = Some((opcode, payload.to_vec()));
+                    self.utf8_checked = 0;
+                    let parts = payload.to_vec();
+                    if opcode == OP_TEXT {
+                        check_utf8_prefix(&parts, &mut self.utf8_checked)?;
+                    }
+                    self.fragments = Some((opcode, parts));
                 }
                 OP_CONTINUATION => {
-                    let Some((_, parts)) = self.fragments.as_mut() else {
+                    let Some((op, parts)) = self.fragments.as_mut() else {
                         return Err(ReadError::Protocol("continuation without a message"));
                     };
                     parts.extend_from_slice(payload);
+                    if *op == OP_TEXT && !fin {
+                        check_utf8_prefix(parts, &mut self.utf8_checked)?;
+                    }
                     if fin {
                         let (op, parts) = self.fragments.take().unwrap_or_default();
                         return finish(op, parts).map(Some);
@@ -196,9 +207,23 @@ fn close_frame(payload: &[u8]) -> Result<Incoming, ReadError> {
     }
 }
 
+/// Fails a fragmented text message as soon as the bytes received so far
+/// cannot begin valid UTF-8 (RFC 6455 §8.1 "fail fast"), rather than after
+/// buffering the rest of it. A sequence cut at the fragment's end is fine;
+/// the next fragment may complete it. `checked` is how far the bytes are
+/// known valid, so each byte is checked once.
+fn check_utf8_prefix(parts: &[u8], checked: &mut usize) -> Result<(), ReadError> {
+    match std::str::from_utf8(&parts[*checked..]) {
+        Ok(_) => *checked = parts.len(),
+        Err(e) if e.error_len().is_none() => *checked += e.valid_up_to(),
+        Err(_) => return Err(ReadError::BadUtf8),
+    }
+    Ok(())
+}
+
 fn finish(opcode: u8, payload: Vec<u8>) -> Result<Incoming, ReadError> {
     if opcode == OP_BINARY {
-        return Ok(Incoming::Binary);
+        return Ok(Incoming::Binary(payload));
     }
     String::from_utf8(payload)
         .map(Incoming::Text)
@@ -365,7 +390,51 @@ mod tests {
         let bad = masked(true, OP_TEXT, &[0xff, 0xfe]);
         assert_eq!(read_all(bad, 16, 1024).await[0], Err(ReadError::BadUtf8));
         let bin = masked(true, OP_BINARY, &[0xff]);
-        assert_eq!(read_all(bin, 16, 1024).await[0], Ok(Incoming::Binary));
+        assert_eq!(read_all(bin, 16, 1024).await[0], Ok(Incoming::Binary(vec![0xff])));
+    }
+
+    #[tokio::test]
+    async fn invalid_utf8_in_a_fragment_fails_before_the_message_ends() {
+        // The first fragment is already invalid; the message never finishes,
+        // yet the reader must fail as soon as that fragment is in.
+        let (mut tx, rx) = tokio::io::duplex(1024);
+        use tokio::io::AsyncWriteExt;
+        tx.write_all(&masked(false, OP_TEXT, &[b'o', b'k', 0xce, 0xba, 0xff]))
+            .await
+            .unwrap();
+        let mut r = FrameReader::new(rx, 64, 1024);
+        let within = std::time::Duration::from_secs(5);
+        assert_eq!(
+            tokio::time::timeout(within, r.next()).await,
+            Ok(Err(ReadError::BadUtf8))
+        );
+        // Same when a later continuation goes bad.
+        let (mut tx, rx) = tokio::io::duplex(1024);
+        tx.write_all(&masked(false, OP_TEXT, b"fine")).await.unwrap();
+        tx.write_all(&masked(false, OP_CONTINUATION, &[0xed, 0xa0, 0x80]))
+            .await
+            .unwrap();
+        let mut r = FrameReader::new(rx, 64, 1024);
+        assert_eq!(
+            tokio::time::timeout(within, r.next()).await,
+            Ok(Err(ReadError::BadUtf8))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_code_point_split_across_fragments_is_valid() {
+        // "κόσμε" cut inside multi-byte sequences at every fragment boundary.
+        let text = "κόσμε".as_bytes();
+        let mut bytes = masked(false, OP_TEXT, &text[..1]);
+        bytes.extend(masked(false, OP_CONTINUATION, &text[1..4]));
+        bytes.extend(masked(false, OP_CONTINUATION, &text[4..7]));
+        bytes.extend(masked(true, OP_CONTINUATION, &text[7..]));
+        let got = read_all(bytes, 16, 1024).await;
+        assert_eq!(got[0], Ok(Incoming::Text("κόσμε".into())));
+        // A sequence cut at the end of the last fragment is still invalid.
+        let mut bytes = masked(false, OP_TEXT, b"a");
+        bytes.extend(masked(true, OP_CONTINUATION, &[0xce]));
+        assert_eq!(read_all(bytes, 16, 1024).await[0], Err(ReadError::BadUtf8));
     }
 
     #[tokio::test]
