@@ -42,8 +42,17 @@ pub struct Dictionary {
 struct PatternSet<O> {
     automaton: Option<AhoCorasick>,
     patterns: Vec<Pattern<O>>,
+    /// Patterns before this index are list entries; the rest are derived
+    /// spellings of them (pinyin of Chinese terms, see [`crate::pinyin`]).
+    primary: usize,
     filter: StartFilter,
+    /// Primary all-ASCII patterns by length, for words written with `*`
+    /// masking letters ([`Dictionary::masked_matches`]).
+    latin_by_len: Vec<Vec<u32>>,
 }
+
+/// Longest masked word looked up (longer words are not self-censored terms).
+const MAX_MASKED_LEN: usize = 24;
 
 struct Pattern<O> {
     folded: Box<str>,
@@ -58,6 +67,9 @@ struct Pattern<O> {
     /// blocked term it starts with, or a boundary failure of the longest
     /// pattern could hide a shorter one that does sit on a boundary.
     prefixes: Vec<usize>,
+    /// Whether every char is a Han ideograph: such a match is checked
+    /// against Chinese word boundaries ([`crate::segment`]).
+    han: bool,
 }
 
 #[derive(Clone)]
@@ -68,6 +80,20 @@ struct Owner {
     /// `*` on that side: no word boundary required there.
     open_left: bool,
     open_right: bool,
+}
+
+/// A term occurrence in folded text with what screening needs to judge it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate<'a> {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) category: Category,
+    pub(crate) term: &'a str,
+    /// An all-Han term: subject to the Chinese word-boundary check.
+    pub(crate) han: bool,
+    /// The entry has `*` on that side (match anywhere).
+    pub(crate) open_left: bool,
+    pub(crate) open_right: bool,
 }
 
 /// One occurrence of a dictionary term in folded text.
@@ -139,7 +165,7 @@ impl Dictionary {
     /// [`DictionaryBuilder::build`].
     pub fn to_builder(&self) -> DictionaryBuilder {
         let mut builder = DictionaryBuilder::default();
-        for pattern in &self.terms.patterns {
+        for pattern in &self.terms.patterns[..self.terms.primary] {
             let id = builder.terms.intern(&pattern.folded);
             builder.terms.owners[id].extend(pattern.owners.iter().cloned());
         }
@@ -163,7 +189,13 @@ impl Dictionary {
 
     /// Number of distinct folded patterns in the term automaton.
     pub fn pattern_count(&self) -> usize {
-        self.terms.patterns.len()
+        self.terms.primary
+    }
+
+    /// Number of patterns derived from Chinese terms (their pinyin
+    /// spellings), on top of [`pattern_count`](Self::pattern_count).
+    pub fn derived_pattern_count(&self) -> usize {
+        self.terms.patterns.len() - self.terms.primary
     }
 
     /// Number of distinct (folded) allow-list phrases.
@@ -173,7 +205,7 @@ impl Dictionary {
 
     /// Every entry, as written, grouped by folded form.
     pub fn terms(&self) -> impl Iterator<Item = Term> + '_ {
-        self.terms.patterns.iter().flat_map(|p| {
+        self.terms.patterns[..self.terms.primary].iter().flat_map(|p| {
             p.owners.iter().map(|o| Term {
                 category: o.category,
                 text: o.term.to_string(),
@@ -215,20 +247,44 @@ impl Dictionary {
 
     /// Appends the term occurrences that count under the matching rules
     /// (Latin terms on word boundaries, others anywhere) to `out`.
-    pub(crate) fn find_terms<'a>(&'a self, text: &Normalized, out: &mut Vec<TermMatch<'a>>) {
+    pub(crate) fn find_terms<'a>(&'a self, text: &Normalized, out: &mut Vec<Candidate<'a>>) {
         self.terms.scan(text, |pattern, start, end| {
             let (left, right) = boundaries(pattern, text, start, end);
             for owner in &pattern.owners {
                 if (left || owner.open_left) && (right || owner.open_right) {
-                    out.push(TermMatch {
+                    out.push(Candidate {
                         start,
                         end,
                         category: owner.category,
                         term: &owner.term,
+                        han: pattern.han,
+                        open_left: owner.open_left,
+                        open_right: owner.open_right,
                     });
                 }
             }
         });
+    }
+
+    /// Entries a word written with masking chars matches: `word` is the
+    /// lowercased word with `None` for each masking char (`f**k`), and
+    /// every listed all-ASCII term of the same length whose letters agree
+    /// at the unmasked positions is reported as `(category, term)`.
+    pub(crate) fn masked_matches<'a>(&'a self, word: &[Option<u8>], out: &mut Vec<(Category, &'a str)>) {
+        let Some(ids) = self.terms.latin_by_len.get(word.len()) else {
+            return;
+        };
+        for &id in ids {
+            let pattern = &self.terms.patterns[id as usize];
+            let agrees = pattern
+                .folded
+                .bytes()
+                .zip(word)
+                .all(|(b, w)| w.is_none_or(|w| w == b));
+            if agrees {
+                out.extend(pattern.owners.iter().map(|o| (o.category, &*o.term)));
+            }
+        }
     }
 
     /// Appends the folded byte spans of allow-list occurrences to `out`.
@@ -262,7 +318,7 @@ fn boundaries<O>(pattern: &Pattern<O>, text: &Normalized, start: usize, end: usi
     let Some((first, last)) = text.char_span(start..end) else {
         return (false, false);
     };
-    let left = !pattern.left_word || first == 0 || !text.adjacent(first - 1) || !text.is_latin_at(first - 1);
+    let left = !pattern.left_word || text.word_starts_at(first);
     let right =
         !pattern.right_word || last + 1 == text.char_count() || !text.adjacent(last) || !text.is_latin_at(last + 1);
     (left, right)
@@ -273,20 +329,46 @@ impl<O> PatternSet<O> {
         Self {
             automaton: None,
             patterns: Vec::new(),
+            primary: 0,
             filter: StartFilter::default(),
+            latin_by_len: Vec::new(),
         }
     }
 
+    /// Compiles `folded` patterns with their `owners`; `derive` yields extra
+    /// spellings for a pattern, which match for the same owners.
     fn build(
         folded: Vec<String>,
         owners: Vec<Vec<O>>,
         open_left: impl Fn(&O) -> bool,
-    ) -> Result<Self, ModerationError> {
-        let (folded, owners): (Vec<String>, Vec<Vec<O>>) = folded
+        derive: impl Fn(&str) -> Vec<String>,
+    ) -> Result<Self, ModerationError>
+    where
+        O: Clone,
+    {
+        let (mut folded, mut owners): (Vec<String>, Vec<Vec<O>>) = folded
             .into_iter()
             .zip(owners)
             .filter(|(_, owners)| !owners.is_empty())
             .unzip();
+        let primary = folded.len();
+        let extra: Vec<(String, usize)> = (0..primary)
+            .flat_map(|id| derive(&folded[id]).into_iter().map(move |spelling| (spelling, id)))
+            .collect();
+        if !extra.is_empty() {
+            // A derived spelling that is also listed (or derived twice)
+            // keeps its first owners.
+            let keep: Vec<bool> = {
+                let mut seen: FastMap<&str, ()> = folded.iter().map(|f| (f.as_str(), ())).collect();
+                extra.iter().map(|(s, _)| seen.insert(s.as_str(), ()).is_none()).collect()
+            };
+            for ((spelling, id), keep) in extra.into_iter().zip(keep) {
+                if keep {
+                    owners.push(owners[id].clone());
+                    folded.push(spelling);
+                }
+            }
+        }
         if folded.is_empty() {
             return Ok(Self::empty());
         }
@@ -306,6 +388,7 @@ impl<O> PatternSet<O> {
             .map(|(folded, owners)| {
                 let latin = folded.bytes().any(|b| b.is_ascii_alphabetic());
                 Pattern {
+                    han: folded.chars().all(crate::hanzi::is_han),
                     left_word: latin && folded.as_bytes()[0].is_ascii_alphanumeric(),
                     right_word: latin && folded.as_bytes()[folded.len() - 1].is_ascii_alphanumeric(),
                     prefixes: folded
@@ -319,10 +402,19 @@ impl<O> PatternSet<O> {
             })
             .collect();
         let filter = StartFilter::new(&patterns, open_left);
+        let mut latin_by_len = vec![Vec::new(); MAX_MASKED_LEN + 1];
+        for (id, pattern) in patterns[..primary].iter().enumerate() {
+            let len = pattern.folded.len();
+            if len <= MAX_MASKED_LEN && pattern.folded.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                latin_by_len[len].push(id as u32);
+            }
+        }
         Ok(Self {
             automaton: Some(automaton),
             patterns,
+            primary,
             filter,
+            latin_by_len,
         })
     }
 
@@ -675,8 +767,13 @@ impl DictionaryBuilder {
     pub fn build(self) -> Result<Dictionary, ModerationError> {
         let entries = self.terms.len();
         Ok(Dictionary {
-            terms: PatternSet::build(self.terms.folded, self.terms.owners, |o| o.open_left)?,
-            allow: PatternSet::build(self.allow.folded, self.allow.owners, |_| false)?,
+            terms: PatternSet::build(
+                self.terms.folded,
+                self.terms.owners,
+                |o| o.open_left,
+                crate::pinyin::spellings,
+            )?,
+            allow: PatternSet::build(self.allow.folded, self.allow.owners, |_| false, |_| Vec::new())?,
             entries,
         })
     }

@@ -13,6 +13,10 @@ use std::sync::LazyLock;
 
 const DATA: &str = include_str!("../data/opencc/TSCharacters.txt");
 
+/// Variant characters (异体字, Japanese shinjitai, radical forms) and their
+/// standard Simplified form; folded like Traditional characters.
+const VARIANTS: &str = include_str!("../data/variants.txt");
+
 /// The block that holds almost every traditional character (CJK Extension A
 /// and the Unified Ideographs) is looked up by direct index, because Chinese
 /// text is the bulk of traffic and a binary search per character would cost
@@ -48,6 +52,13 @@ impl Table {
             })
             .collect();
         pairs.sort_unstable();
+        pairs.dedup_by_key(|&mut (from, _)| from);
+        let variants: Vec<(char, char)> = variant_pairs()
+            .filter(|&(from, _)| pairs.binary_search_by_key(&from, |&(f, _)| f).is_err())
+            .collect();
+        pairs.extend(variants);
+        pairs.sort_unstable();
+        pairs.dedup_by_key(|&mut (from, _)| from);
         let lookup = |pairs: &[(char, char)], c: char| {
             pairs
                 .binary_search_by_key(&c, |&(from, _)| from)
@@ -88,6 +99,32 @@ impl Table {
     }
 }
 
+fn variant_pairs() -> impl Iterator<Item = (char, char)> {
+    VARIANTS
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let (from, to) = line.split_once('\t')?;
+            Some((from.chars().next()?, to.trim().chars().next()?))
+        })
+}
+
+/// The CJK Radicals Supplement forms that stand for a whole character
+/// (`⻔` for 门), so a term cannot be spelled with them. Looked up only for
+/// chars in that block, which ordinary text does not use.
+pub(crate) fn radical(c: char) -> Option<char> {
+    if !matches!(c, '\u{2E80}'..='\u{2EFF}') {
+        return None;
+    }
+    let code = c as u32;
+    let table = &*TABLE;
+    table
+        .sparse
+        .binary_search_by_key(&code, |&(from, _)| from)
+        .ok()
+        .and_then(|i| char::from_u32(table.sparse[i].1))
+}
+
 /// Forces the table to load now rather than on the first Chinese message.
 pub(crate) fn preload() {
     LazyLock::force(&TABLE);
@@ -100,7 +137,7 @@ pub(crate) fn simplify(c: char) -> char {
     let table = &*TABLE;
     let to = if (DENSE_START..DENSE_END).contains(&code) {
         table.dense[(code - DENSE_START) as usize]
-    } else if code >= 0x20000 {
+    } else if code >= 0x20000 || (0x2E80..0x2F00).contains(&code) {
         table
             .sparse
             .binary_search_by_key(&code, |&(from, _)| from)

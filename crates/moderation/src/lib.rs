@@ -28,15 +28,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod ads;
 mod audit;
 mod dictionary;
+mod display;
 mod error;
+mod evasion;
 mod hanzi;
 mod lists;
 mod normalize;
 mod options;
+mod pinyin;
 mod policy;
 mod screen;
+mod segment;
 mod screener;
 pub mod service;
 
@@ -46,6 +51,6 @@ pub use error::ModerationError;
 pub use lists::{ChangeReport, ListChange, ListScope, ListSet, Term, WordList};
 pub use normalize::{Normalized, normalize, normalize_into, normalize_str};
 pub use options::{ListSource, ModerationOptions};
-pub use policy::{Action, ActionTable, Category};
+pub use policy::{Action, ActionTable, AdsDetector, AppPolicy, Category, CrossWord, ScreenPolicy};
 pub use screen::{Hit, ScreenOutcome, ScreenRequest};
 pub use screener::Screener;

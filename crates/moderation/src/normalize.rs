@@ -34,6 +34,12 @@ pub struct Normalized {
     text: String,
     /// One entry per folded char, in order.
     chars: Vec<FoldedChar>,
+    /// Indices of folded Latin chars that follow another Latin char across
+    /// a lone apostrophe (`it's`): one word, so no word starts there.
+    joined: Vec<u32>,
+    /// In a derived text (see [`crate::evasion`]): indices of the chars an
+    /// evasion rule produced, sorted.
+    marked: Vec<u32>,
     /// Reused buffer for NFKC output, so refolding into the same value does
     /// not allocate once it has warmed up.
     scratch: String,
@@ -47,14 +53,14 @@ pub(crate) struct FoldedChar {
     /// Byte offset in the folded text.
     pub(crate) at: u32,
     /// Byte range of the original text it came from.
-    from: u32,
-    to: u32,
+    pub(crate) from: u32,
+    pub(crate) to: u32,
 }
 
 impl PartialEq for Normalized {
     fn eq(&self, other: &Self) -> bool {
         // `scratch` is not part of the value.
-        self.text == other.text && self.chars == other.chars
+        self.text == other.text && self.chars == other.chars && self.joined == other.joined
     }
 }
 
@@ -99,7 +105,21 @@ impl Normalized {
     /// char boundaries of the folded text.
     pub fn original_range(&self, folded: Range<usize>) -> Option<Range<usize>> {
         let (first, last) = self.char_span(folded)?;
-        Some(self.chars[first].from as usize..self.chars[last].to as usize)
+        Some(self.original_span(first, last))
+    }
+
+    /// The original byte range behind folded chars `first..=last`. Text
+    /// under a right-to-left override is folded in display order, so origins
+    /// are not always increasing; the range covers all of them.
+    pub(crate) fn original_span(&self, first: usize, last: usize) -> Range<usize> {
+        let (a, b) = (&self.chars[first], &self.chars[last]);
+        if a.from <= b.from {
+            return a.from as usize..b.to as usize;
+        }
+        let span = &self.chars[first..=last];
+        let from = span.iter().map(|c| c.from).min().unwrap_or(a.from);
+        let to = span.iter().map(|c| c.to).max().unwrap_or(b.to);
+        from as usize..to as usize
     }
 
     /// The folded chars with their positions.
@@ -136,12 +156,24 @@ impl Normalized {
     /// first char, or the char before it is separated from it in the
     /// original or is not Latin.
     pub(crate) fn word_starts_at(&self, index: usize) -> bool {
-        index == 0 || !self.adjacent(index - 1) || !self.is_latin_at(index - 1)
+        index == 0 || !self.is_latin_at(index - 1) || self.separated(index - 1)
+    }
+
+    /// Whether folded chars `left` and `left + 1` lie in different words of
+    /// the original: something was removed between them, and it was not a
+    /// lone apostrophe inside a Latin word (`it's hit` must not spell
+    /// `shit`). Only the start of a word uses this; a word may still end at
+    /// an apostrophe (`ass's`).
+    pub(crate) fn separated(&self, left: usize) -> bool {
+        !self.adjacent(left) && (self.joined.is_empty() || self.joined.binary_search(&(left as u32 + 1)).is_err())
     }
 
     /// Heap memory held by the buffers.
     pub(crate) fn capacity_bytes(&self) -> usize {
-        self.text.capacity() + self.chars.capacity() * std::mem::size_of::<FoldedChar>() + self.scratch.capacity()
+        self.text.capacity()
+            + self.chars.capacity() * std::mem::size_of::<FoldedChar>()
+            + (self.joined.capacity() + self.marked.capacity()) * 4
+            + self.scratch.capacity()
     }
 
     /// Number of folded chars.
@@ -152,6 +184,34 @@ impl Normalized {
     fn clear(&mut self) {
         self.text.clear();
         self.chars.clear();
+        self.joined.clear();
+        self.marked.clear();
+    }
+
+    /// Empties the text for building a derived one with [`push`](Self::push).
+    pub(crate) fn reset(&mut self) {
+        self.clear();
+    }
+
+    /// Appends a folded char that came from original bytes `from..to`;
+    /// `marked` records that an evasion rule produced it.
+    pub(crate) fn push(&mut self, ch: char, from: u32, to: u32, marked: bool) {
+        if marked {
+            self.marked.push(self.chars.len() as u32);
+        }
+        self.chars.push(FoldedChar {
+            ch,
+            at: self.text.len() as u32,
+            from,
+            to,
+        });
+        self.text.push(ch);
+    }
+
+    /// Whether a char an evasion rule produced lies in `first..=last`.
+    pub(crate) fn has_marked(&self, first: usize, last: usize) -> bool {
+        let at = self.marked.partition_point(|&m| (m as usize) < first);
+        self.marked.get(at).is_some_and(|&m| m as usize <= last)
     }
 }
 
@@ -175,6 +235,8 @@ pub fn normalize(input: &str) -> Normalized {
     let mut out = Normalized {
         text: String::with_capacity(input.len()),
         chars: Vec::with_capacity(input.len()),
+        joined: Vec::new(),
+        marked: Vec::new(),
         scratch: String::new(),
     };
     normalize_into(input, &mut out);
@@ -190,8 +252,22 @@ pub fn normalize(input: &str) -> Normalized {
 pub fn normalize_into(input: &str, out: &mut Normalized) {
     assert!(u32::try_from(input.len()).is_ok(), "text too long to screen");
     out.clear();
-    let Normalized { text, chars, scratch } = out;
+    let Normalized {
+        text,
+        chars,
+        joined,
+        scratch,
+        ..
+    } = out;
     fold(input, scratch, |ch, origin| {
+        if let Some(prev) = chars.last()
+            && prev.to < origin.start as u32
+            && ch.is_ascii()
+            && prev.ch.is_ascii()
+            && is_apostrophe(&input[prev.to as usize..origin.start])
+        {
+            joined.push(chars.len() as u32);
+        }
         chars.push(FoldedChar {
             ch,
             at: text.len() as u32,
@@ -214,6 +290,25 @@ pub fn normalize_str(input: &str) -> String {
 fn fold(input: &str, scratch: &mut String, mut emit: impl FnMut(char, Range<usize>)) {
     let mut chars = input.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
+        // `&#115;` shows as `s`: the decoded char stands for the entity.
+        if c == '&'
+            && let Some((decoded, len)) = crate::display::html_entity(&input[start..])
+        {
+            while chars.next_if(|&(at, _)| at < start + len).is_some() {}
+            fold_one(decoded, start..start + len, scratch, &mut emit);
+            continue;
+        }
+        // Text after a right-to-left override is shown reversed: fold it in
+        // the order readers see it.
+        if c == crate::display::RIGHT_TO_LEFT_OVERRIDE {
+            let end = crate::display::override_end(input, start + c.len_utf8());
+            for (at, reversed) in input[start + c.len_utf8()..end].char_indices().rev() {
+                let at = start + c.len_utf8() + at;
+                fold_one(reversed, at..at + reversed.len_utf8(), scratch, &mut emit);
+            }
+            while chars.next_if(|&(at, _)| at < end).is_some() {}
+            continue;
+        }
         // ASCII followed by ASCII cannot compose with anything, so the common
         // case skips the Unicode machinery entirely.
         if c.is_ascii() && chars.peek().is_none_or(|&(_, next)| next.is_ascii()) {
@@ -256,6 +351,24 @@ fn fold(input: &str, scratch: &mut String, mut emit: impl FnMut(char, Range<usiz
     }
 }
 
+/// Folds one char on its own, reporting `origin` for whatever it yields.
+fn fold_one(c: char, origin: Range<usize>, scratch: &mut String, emit: &mut impl FnMut(char, Range<usize>)) {
+    if let Some(folded) = fold_single_fast(c) {
+        if let Some(folded) = folded {
+            emit(folded, origin);
+        }
+        return;
+    }
+    fold_segment(c.encode_utf8(&mut [0; 4]), scratch);
+    for folded in scratch.chars() {
+        fold_char(folded, &mut |f| emit(f, origin.clone()));
+    }
+}
+
+fn is_apostrophe(gap: &str) -> bool {
+    matches!(gap, "'" | "\u{2019}" | "\u{2018}" | "\u{02BC}")
+}
+
 /// Shortcuts for single chars that make up most non-ASCII chat text, giving
 /// exactly what the general path would (a unit test checks every char they
 /// cover): `Some(Some(c))` keep `c`, `Some(None)` drop, `None` no shortcut.
@@ -272,6 +385,9 @@ fn fold_single_fast(c: char) -> Option<Option<char>> {
         // Full-width ASCII is NFKC-equivalent to plain ASCII.
         let ascii = char::from_u32(c as u32 - 0xFEE0)?;
         return Some(ascii.is_ascii_alphanumeric().then(|| ascii.to_ascii_lowercase()));
+    }
+    if let Some(letter) = crate::display::regional_indicator(c) {
+        return Some(Some(letter));
     }
     if is_inert(c) {
         return Some(None);
@@ -324,6 +440,7 @@ static PICTOGRAPHS: LazyLock<Vec<u64>> = LazyLock::new(|| {
 /// Builds the lazily computed tables now.
 pub(crate) fn preload() {
     crate::hanzi::preload();
+    crate::segment::preload();
     LazyLock::force(&PICTOGRAPHS);
 }
 
@@ -362,6 +479,15 @@ fn fold_case(c: char, out: &mut String) {
         // word-final sigma or German sharp s would defeat a listed term.
         'ς' => out.push('σ'),
         'ß' | 'ẞ' => out.push_str("ss"),
+        // A capital Greek or Cyrillic letter imitates the Latin capital it
+        // looks like (`Η` is H, while `η` looks like n): fold it as a
+        // capital, before lowercasing would turn it into another look-alike.
+        _ if c.is_uppercase() && crate::display::is_greek_or_cyrillic(c) => {
+            match crate::display::capital_lookalike(c) {
+                Some(latin) => out.push(latin),
+                None => out.extend(c.to_lowercase()),
+            }
+        }
         _ => out.extend(c.to_lowercase()),
     }
 }
@@ -402,6 +528,14 @@ fn fold_char(c: char, emit: &mut impl FnMut(char)) {
     }
     if is_han(c) {
         emit(simplify(c));
+        return;
+    }
+    if let Some(letter) = crate::display::regional_indicator(c) {
+        emit(letter);
+        return;
+    }
+    if let Some(han) = crate::hanzi::radical(c) {
+        emit(simplify(han));
         return;
     }
     match cure_char(c, homoglyph_options()) {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModerationError;
-use crate::policy::{Action, ActionTable, Category};
+use crate::policy::{Action, ActionTable, AdsDetector, AppPolicy, Category, CrossWord, ScreenPolicy};
 
 /// Limits chosen so a typo (e.g. an extra zero) fails at startup instead of
 /// spawning thousands of threads or preallocating gigabytes of queue.
@@ -38,6 +38,13 @@ pub struct ModerationOptions {
     /// Most terms (and, separately, allow-list phrases) one list — global or
     /// one app's — may hold; larger list changes are rejected.
     pub max_terms_per_list: usize,
+    /// Chinese terms found across a word boundary: `pass` (default),
+    /// `review` (deliver, report as a flag hit) or `block`.
+    pub cross_word: CrossWord,
+    /// The ads detector for every app (off by default).
+    pub ads: AdsDetector,
+    /// Per-app overrides of `cross_word` and `ads`.
+    pub apps: Vec<AppPolicy>,
 }
 
 impl Default for ModerationOptions {
@@ -51,6 +58,9 @@ impl Default for ModerationOptions {
             allow_lists: Vec::new(),
             audit_capacity: 10_000,
             max_terms_per_list: 1_000_000,
+            cross_word: CrossWord::Pass,
+            ads: AdsDetector::default(),
+            apps: Vec::new(),
         }
     }
 }
@@ -82,6 +92,14 @@ impl ModerationOptions {
                 self.max_terms_per_list
             )));
         }
+        let mut apps: Vec<u64> = self.apps.iter().map(|a| a.app).collect();
+        apps.sort_unstable();
+        if let Some(w) = apps.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ModerationError::InvalidOptions(format!(
+                "moderation policy for app {} given twice",
+                w[0]
+            )));
+        }
         if self.allow_lists.iter().any(|p| p.as_os_str().is_empty()) {
             return Err(ModerationError::InvalidOptions("allow list with an empty path".into()));
         }
@@ -92,6 +110,27 @@ impl ModerationOptions {
             )));
         }
         Ok(())
+    }
+
+    /// The policy for apps without an override.
+    pub fn default_policy(&self) -> ScreenPolicy {
+        ScreenPolicy {
+            cross_word: self.cross_word,
+            ads: self.ads,
+        }
+    }
+
+    /// The effective policy of every app with an override.
+    pub fn app_policies(&self) -> impl Iterator<Item = (u64, ScreenPolicy)> + '_ {
+        self.apps.iter().map(|a| {
+            (
+                a.app,
+                ScreenPolicy {
+                    cross_word: a.cross_word.unwrap_or(self.cross_word),
+                    ads: a.ads.unwrap_or(self.ads),
+                },
+            )
+        })
     }
 
     /// The effective action for every category.

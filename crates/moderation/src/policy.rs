@@ -128,3 +128,65 @@ impl Default for ActionTable {
         Self(Category::ALL.map(Category::default_action))
     }
 }
+
+/// What happens to a Chinese term found across the boundary of two words
+/// (`特色情况` holds `色情`), unless the entry is written with `*` on that
+/// side (match anywhere).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrossWord {
+    /// Not a hit (default): innocent viewers are not blocked.
+    #[default]
+    Pass,
+    /// Delivered unchanged, reported as a `flag` hit for review.
+    Review,
+    /// Treated like any other hit (the behaviour without segmentation).
+    Block,
+}
+
+/// The ads detector: what to do with phone numbers, messaging-app IDs and
+/// URLs, each off (`None`) unless configured. Hits are reported in category
+/// `ads` with the term `<phone>`, `<contact>` or `<url>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdsDetector {
+    /// Phone numbers: Chinese mobile numbers (also in full-width digits or
+    /// Chinese numerals, spaced out), `+` international numbers, and
+    /// numbers after a cue such as `电话` or `tel`.
+    pub phone: Option<Action>,
+    /// Messaging-app IDs after a cue (`加`, `V`, `vx`, `wx`, `微`, `qq`…).
+    pub contact: Option<Action>,
+    /// URLs and domains, also obfuscated (`dot com`, `点com`).
+    pub url: Option<Action>,
+}
+
+impl AdsDetector {
+    /// Whether any detector is on.
+    pub fn is_enabled(&self) -> bool {
+        self.phone.is_some() || self.contact.is_some() || self.url.is_some()
+    }
+}
+
+/// Screening settings that can differ per app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenPolicy {
+    /// Chinese terms across word boundaries.
+    pub cross_word: CrossWord,
+    /// The ads detector.
+    pub ads: AdsDetector,
+}
+
+/// Per-app overrides of the default [`ScreenPolicy`]
+/// (`[[moderation.apps]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppPolicy {
+    /// The SDKAppID.
+    pub app: u64,
+    /// Overrides `[moderation] cross_word` for this app.
+    #[serde(default)]
+    pub cross_word: Option<CrossWord>,
+    /// Overrides `[moderation] ads` for this app (as a whole).
+    #[serde(default)]
+    pub ads: Option<AdsDetector>,
+}

@@ -5,9 +5,10 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::dictionary::{Dictionary, TermMatch};
+use crate::dictionary::{Candidate, Dictionary};
 use crate::normalize::{Normalized, normalize_into};
-use crate::policy::{Action, ActionTable, Category};
+use crate::policy::{Action, ActionTable, Category, CrossWord, ScreenPolicy};
+use crate::{ads, evasion, segment};
 
 /// One message to screen: its user-visible text fields (e.g. the text of a
 /// text element, or the data/desc/ext of a custom element), plus who sent it
@@ -140,24 +141,46 @@ impl ScreenOutcome {
 thread_local! {
     /// Folding buffers reused across messages screened on this thread, so a
     /// clean message costs no allocation beyond what the caller passed in.
-    static FOLDED: RefCell<Normalized> = RefCell::new(Normalized::default());
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+}
+
+#[derive(Default)]
+struct Buffers {
+    /// The folded field.
+    folded: Normalized,
+    /// A derived text (see [`crate::evasion`]).
+    derived: Normalized,
+    /// The field with leetspeak substituted.
+    leet: String,
+}
+
+impl Buffers {
+    fn capacity_bytes(&self) -> usize {
+        self.folded.capacity_bytes() + self.derived.capacity_bytes() + self.leet.capacity()
+    }
 }
 
 /// Folded buffers above this size are released after use, so one huge
 /// message does not pin memory on a worker forever.
 const KEEP_BUFFER_BYTES: usize = 64 * 1024;
 
-/// Screens every field of `request` against `global` and, for the request's
-/// app, `app`; the two lists (terms and allow-lists) act as one.
-pub(crate) fn screen(
-    global: &Dictionary,
-    app: Option<&Dictionary>,
-    actions: &ActionTable,
-    request: &mut ScreenRequest,
-) -> ScreenOutcome {
+/// What screening one message consults besides the text.
+pub(crate) struct Context<'a> {
+    pub(crate) global: &'a Dictionary,
+    pub(crate) app: Option<&'a Dictionary>,
+    pub(crate) actions: &'a ActionTable,
+    pub(crate) policy: &'a ScreenPolicy,
+}
+
+/// Screens every field of `request` against the global list and, for the
+/// request's app, its list; the two lists (terms and allow-lists) act as
+/// one.
+pub(crate) fn screen(context: &Context<'_>, request: &mut ScreenRequest) -> ScreenOutcome {
     let mut outcome = ScreenOutcome::default();
-    let app = app.filter(|d| !d.is_empty() || d.has_allow());
-    if global.is_empty() && app.is_none_or(|d| d.is_empty()) {
+    let global = context.global;
+    let app = context.app.filter(|d| !d.is_empty() || d.has_allow());
+    let ads = context.policy.ads.is_enabled();
+    if global.is_empty() && app.is_none_or(|d| d.is_empty()) && !ads {
         outcome.fields = std::mem::take(&mut request.fields);
         return outcome;
     }
@@ -165,94 +188,234 @@ pub(crate) fn screen(
         Some(app) => &[global, app],
         None => &[global],
     };
-    FOLDED.with(|folded| {
-        let mut folded = folded.borrow_mut();
+    BUFFERS.with(|buffers| {
+        let mut buffers = buffers.borrow_mut();
         for (index, field) in request.fields.iter_mut().enumerate() {
-            normalize_into(field, &mut folded);
-            if folded.is_empty() {
+            normalize_into(field, &mut buffers.folded);
+            if buffers.folded.is_empty() && !ads {
                 continue;
             }
-            screen_field(dictionaries, actions, &folded, field, index, &mut outcome);
+            let mut field_screen = FieldScreen {
+                dictionaries,
+                context,
+                found: Vec::new(),
+            };
+            field_screen.run(field, &mut buffers);
+            field_screen.finish(field, index, &mut outcome);
         }
-        if folded.capacity_bytes() > KEEP_BUFFER_BYTES {
-            *folded = Normalized::default();
+        if buffers.capacity_bytes() > KEEP_BUFFER_BYTES {
+            *buffers = Buffers::default();
         }
     });
     outcome.fields = std::mem::take(&mut request.fields);
     outcome
 }
 
-fn screen_field(
-    dictionaries: &[&Dictionary],
-    actions: &ActionTable,
-    folded: &Normalized,
-    field: &mut String,
-    index: usize,
-    outcome: &mut ScreenOutcome,
-) {
-    let mut found: Vec<TermMatch<'_>> = Vec::new();
-    for dictionary in dictionaries {
-        dictionary.find_terms(folded, &mut found);
-    }
-    if found.is_empty() {
-        return;
-    }
-    let mut allowed = Vec::new();
-    for dictionary in dictionaries.iter().filter(|d| d.has_allow()) {
-        dictionary.find_allowed(folded, &mut allowed);
-    }
-    allowed.sort_unstable();
-    // Two lists are merged here, so restore "by position, longest first";
-    // the sort is stable, so the global list's hits come first on a tie.
-    if dictionaries.len() > 1 {
-        found.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    }
-    // Both loops below walk hits in start order, keeping per-hit work
-    // constant: a message stuffed with thousands of occurrences must not
-    // cost quadratic time on a worker.
-    let mut allowed = allowed.into_iter().peekable();
-    let mut allowed_end = 0;
-    let mut masked = Vec::new();
-    let mut same_start: Vec<(usize, Category)> = Vec::new();
-    let mut group = usize::MAX;
-    for m in found {
-        // The widest allowed span starting at or before this hit covers it
-        // if any allowed span does.
-        while let Some((_, end)) = allowed.next_if(|&(start, _)| start <= m.start) {
-            allowed_end = allowed_end.max(end);
+/// A hit in one field, located in the original text.
+struct Found<'a> {
+    range: Range<usize>,
+    category: Category,
+    term: &'a str,
+    action: Action,
+}
+
+struct FieldScreen<'a, 'c> {
+    dictionaries: &'a [&'a Dictionary],
+    context: &'a Context<'c>,
+    found: Vec<Found<'a>>,
+}
+
+/// Which hits a pass keeps.
+#[derive(Clone, Copy)]
+enum Pass<'t> {
+    /// The plain folded text: all of them.
+    Plain,
+    /// A derived text: those using a char the evasion rule produced.
+    Derived,
+    /// The leet-substituted field: those using a substitution.
+    Leet { original: &'t str, leet: &'t str },
+}
+
+impl<'a> FieldScreen<'a, '_> {
+    fn run(&mut self, field: &str, buffers: &mut Buffers) {
+        let Buffers { folded, derived, leet } = buffers;
+        self.matches(folded, Pass::Plain);
+        if self.dictionaries.iter().all(|d| d.is_empty()) {
+            self.ads(field);
+            self.allow(folded);
+            return;
         }
-        if allowed_end >= m.end {
-            continue;
+        let (stretched, split) = evasion::char_triggers(folded);
+        if stretched {
+            for keep in [1, 2] {
+                evasion::collapse(folded, keep, derived);
+                self.matches(derived, Pass::Derived);
+            }
         }
-        // The same occurrence found twice in one category (listed globally
-        // and for the app, or with and without a wildcard) is one hit.
-        if group != m.start {
-            group = m.start;
-            same_start.clear();
+        if split {
+            evasion::recombine_split(folded, derived);
+            self.matches(derived, Pass::Derived);
         }
-        if same_start.contains(&(m.end, m.category)) {
-            continue;
+        let (leet_chars, masks) = evasion::byte_triggers(field);
+        if leet_chars {
+            for one in [b'i', b'l'] {
+                evasion::leet_text(field, one, leet);
+                normalize_into(leet, derived);
+                self.matches(
+                    derived,
+                    Pass::Leet {
+                        original: field,
+                        leet: leet.as_str(),
+                    },
+                );
+            }
         }
-        same_start.push((m.end, m.category));
-        let hit = Hit {
-            category: m.category,
-            term: m.term.to_owned(),
-            action: actions.get(m.category),
-            field: index,
-        };
-        match hit.action {
-            Action::Block => {
-                if outcome.blocked.is_none() {
-                    outcome.blocked = Some(hit.clone());
+        if masks {
+            self.masked(field);
+        }
+        self.ads(field);
+        self.allow(folded);
+    }
+
+    fn matches(&mut self, text: &Normalized, pass: Pass<'_>) {
+        let mut candidates: Vec<Candidate<'a>> = Vec::new();
+        for dictionary in self.dictionaries {
+            dictionary.find_terms(text, &mut candidates);
+        }
+        for candidate in candidates {
+            let Some((first, last)) = text.char_span(candidate.start..candidate.end) else {
+                continue;
+            };
+            let range = text.original_span(first, last);
+            let keep = match pass {
+                Pass::Plain => true,
+                Pass::Derived => text.has_marked(first, last),
+                Pass::Leet { original, leet } => evasion::substituted(original, leet, range.clone()),
+            };
+            if !keep {
+                continue;
+            }
+            let mut action = self.context.actions.get(candidate.category);
+            if candidate.han && self.context.policy.cross_word != CrossWord::Block {
+                let (left, right) = segment::crossings(text, first, last);
+                if (left && !candidate.open_left) || (right && !candidate.open_right) {
+                    match self.context.policy.cross_word {
+                        CrossWord::Review => action = Action::Flag,
+                        CrossWord::Pass | CrossWord::Block => continue,
+                    }
                 }
             }
-            Action::Mask => masked.extend(folded.original_range(m.start..m.end)),
-            Action::Flag => {}
+            self.found.push(Found {
+                range,
+                category: candidate.category,
+                term: candidate.term,
+                action,
+            });
         }
-        outcome.hits.push(hit);
     }
-    if !masked.is_empty() {
-        *field = mask(field, masked);
+
+    fn masked(&mut self, field: &str) {
+        let mut terms: Vec<(Category, &'a str)> = Vec::new();
+        let dictionaries = self.dictionaries;
+        evasion::masked_words(field, |range, word| {
+            terms.clear();
+            for dictionary in dictionaries {
+                dictionary.masked_matches(word, &mut terms);
+            }
+            for &(category, term) in &terms {
+                self.found.push(Found {
+                    range: range.clone(),
+                    category,
+                    term,
+                    action: self.context.actions.get(category),
+                });
+            }
+        });
+    }
+
+    fn ads(&mut self, field: &str) {
+        let mut hits = Vec::new();
+        ads::detect(field, &self.context.policy.ads, &mut hits);
+        self.found.extend(hits.into_iter().map(|hit| Found {
+            range: hit.range,
+            category: Category::Ads,
+            term: hit.term,
+            action: hit.action,
+        }));
+    }
+
+    /// Drops hits inside an allow-listed phrase.
+    fn allow(&mut self, folded: &Normalized) {
+        if self.found.is_empty() {
+            return;
+        }
+        let mut allowed = Vec::new();
+        for dictionary in self.dictionaries.iter().filter(|d| d.has_allow()) {
+            dictionary.find_allowed(folded, &mut allowed);
+        }
+        // Restore "by position, longest first"; the sort is stable, so the
+        // global list's hits come first on a tie.
+        self.found.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
+        if allowed.is_empty() {
+            return;
+        }
+        let mut allowed: Vec<Range<usize>> = allowed
+            .into_iter()
+            .filter_map(|(start, end)| folded.original_range(start..end))
+            .collect();
+        allowed.sort_unstable_by_key(|r| r.start);
+        // Both walk in start order, keeping per-hit work constant: a
+        // message stuffed with thousands of occurrences must not cost
+        // quadratic time on a worker.
+        let mut allowed = allowed.into_iter().peekable();
+        let mut allowed_end = 0;
+        self.found.retain(|f| {
+            while let Some(range) = allowed.next_if(|r| r.start <= f.range.start) {
+                allowed_end = allowed_end.max(range.end);
+            }
+            allowed_end < f.range.end
+        });
+    }
+
+    fn finish(self, field: &mut String, index: usize, outcome: &mut ScreenOutcome) {
+        if self.found.is_empty() {
+            return;
+        }
+        let mut masked = Vec::new();
+        let mut same_start: Vec<(usize, Category)> = Vec::new();
+        let mut group = usize::MAX;
+        for f in self.found {
+            // The same occurrence found twice in one category (listed
+            // globally and for the app, with and without a wildcard, or by
+            // two passes) is one hit.
+            if group != f.range.start {
+                group = f.range.start;
+                same_start.clear();
+            }
+            if same_start.contains(&(f.range.end, f.category)) {
+                continue;
+            }
+            same_start.push((f.range.end, f.category));
+            let hit = Hit {
+                category: f.category,
+                term: f.term.to_owned(),
+                action: f.action,
+                field: index,
+            };
+            match hit.action {
+                Action::Block => {
+                    if outcome.blocked.is_none() {
+                        outcome.blocked = Some(hit.clone());
+                    }
+                }
+                Action::Mask => masked.push(f.range),
+                Action::Flag => {}
+            }
+            outcome.hits.push(hit);
+        }
+        if !masked.is_empty() {
+            *field = mask(field, masked);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The worker pool that runs screening off the async runtime.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -16,7 +17,8 @@ use crate::error::ModerationError;
 use crate::lists::{ChangeReport, ListChange, ListScope, ListSet, WordList};
 use crate::options::ModerationOptions;
 use crate::policy::ActionTable;
-use crate::screen::{ScreenOutcome, ScreenRequest, screen};
+use crate::policy::ScreenPolicy;
+use crate::screen::{Context, ScreenOutcome, ScreenRequest, screen};
 
 type Reply = Result<ScreenOutcome, ModerationError>;
 
@@ -52,6 +54,9 @@ struct Inner {
 struct Shared {
     lists: ListSet,
     actions: ActionTable,
+    /// The default screening policy and the apps' overrides.
+    policy: ScreenPolicy,
+    app_policies: HashMap<u64, ScreenPolicy>,
     audit: AuditLog,
     #[cfg(test)]
     hook: Option<Hook>,
@@ -110,6 +115,8 @@ impl Screener {
         let shared = Arc::new(Shared {
             lists: ListSet::new(dictionary, options.max_terms_per_list),
             actions: options.action_table(),
+            policy: options.default_policy(),
+            app_policies: options.app_policies().collect(),
             audit: AuditLog::new(options.audit_capacity),
             #[cfg(test)]
             hook,
@@ -178,7 +185,7 @@ impl Screener {
             return Submitted::Ready(Err(ModerationError::Unavailable));
         };
         // Nothing to match: skip the thread hop.
-        if self.inner.shared.lists.is_empty_for(request.app) {
+        if self.inner.shared.lists.is_empty_for(request.app) && !self.inner.shared.ads_for(request.app) {
             return Submitted::Ready(Ok(ScreenOutcome::pass(request.fields)));
         }
         let (reply, receiver) = oneshot::channel();
@@ -304,6 +311,14 @@ impl fmt::Debug for Screener {
 }
 
 impl Shared {
+    /// Whether the ads detector runs for `app`'s messages.
+    fn ads_for(&self, app: Option<u64>) -> bool {
+        app.and_then(|app| self.app_policies.get(&app))
+            .unwrap_or(&self.policy)
+            .ads
+            .is_enabled()
+    }
+
     fn screen(&self, mut request: ScreenRequest) -> Reply {
         // Screening only reads an immutable dictionary snapshot, so a panic
         // cannot leave shared state half-updated; catching it keeps the
@@ -313,8 +328,18 @@ impl Shared {
             if let Some(hook) = &self.hook {
                 hook(&request);
             }
+            let policy = request
+                .app
+                .and_then(|app| self.app_policies.get(&app))
+                .unwrap_or(&self.policy);
             let outcome = self.lists.with_snapshot(request.app, |global, app| {
-                screen(global, app, &self.actions, &mut request)
+                let context = Context {
+                    global,
+                    app,
+                    actions: &self.actions,
+                    policy,
+                };
+                screen(&context, &mut request)
             });
             self.audit.record(&request, &outcome.hits);
             outcome

@@ -109,8 +109,11 @@ fn separators_are_removed_and_letters_kept() {
 
 #[test]
 fn only_separators_fold_to_nothing() {
-    let noise = " \t\n.,!?-_*/\\|~`'\"()[]{}<>@#$%^&+=—–…·•、。，！？「」『』【】〜\u{3000}\u{200b}\u{200d}\u{feff}\u{ad}\u{fe0f}😀🎉👍🏽🇨🇳♥★→";
+    let noise = " \t\n.,!?-_*/\\|~`'\"()[]{}<>@#$%^&+=—–…·•、。，！？「」『』【】〜\u{3000}\u{200b}\u{200d}\u{feff}\u{ad}\u{fe0f}😀🎉👍🏽♥★→";
     assert_eq!(normalize_str(noise), "");
+    // Regional indicators are letters (issue #16): a flag is its two-letter
+    // code, and `🇵🇴🇷🇳` spells a word.
+    assert_eq!(normalize_str("🇨🇳 🇵🇴🇷🇳"), "cnporn");
     // Compatibility forms of letters are letters, not symbols.
     // Symbols that imitate letters are letters to the homoglyph folding
     // (℃ is NFKC "°c", and ° passes for a small o).
