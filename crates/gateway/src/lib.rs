@@ -12,6 +12,7 @@ mod connections;
 mod ctx;
 mod error;
 mod fanout;
+mod limits;
 pub mod metrics;
 mod options;
 pub mod protocol;
@@ -21,6 +22,8 @@ mod upgrade;
 mod ws;
 
 pub use error::GatewayError;
+pub use limits::client_ip::{CidrSet, client_ip};
+pub use limits::{LimitOptions, Lockout};
 pub use options::GatewayOptions;
 
 use axum::Router;
@@ -58,6 +61,7 @@ impl Gateway {
         Self {
             ctx: Arc::new(GatewayCtx {
                 conns: Connections::new(&opts),
+                limits: limits::Limits::new(&opts.limits),
                 opts,
                 rooms,
                 submitter,

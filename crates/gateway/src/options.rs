@@ -47,6 +47,8 @@ pub struct GatewayOptions {
     /// How long a room event after a sequence gap waits for the gap to fill
     /// (cluster mode; moderators may publish slightly out of order).
     pub reorder_window_ms: u64,
+    /// Abuse limits (`[gateway.limits]`).
+    pub limits: crate::limits::LimitOptions,
 }
 
 impl Default for GatewayOptions {
@@ -70,6 +72,7 @@ impl Default for GatewayOptions {
             reorder_window_ms: 500,
             fanout_batch_ms: 100,
             fanout_batch_full_members: 10_000,
+            limits: Default::default(),
         }
     }
 }
@@ -102,6 +105,7 @@ impl GatewayOptions {
         }
         self.user_send_rate
             .validate()
-            .map_err(|e| format!("gateway.user_send_rate: {e}"))
+            .map_err(|e| format!("gateway.user_send_rate: {e}"))?;
+        self.limits.validate()
     }
 }
