@@ -372,9 +372,15 @@ fn policy_refuses_long_lifetimes_and_future_issue_times() {
 
     let forever = gen_usersig(1, KEY, "u", u64::MAX, now);
     let e = verify_usersig_with_policy(1, KEY, "u", &forever, now, &policy).unwrap_err();
-    assert!(matches!(e, AuthError::LifetimeTooLong { expire: u64::MAX, .. }), "{e:?}");
+    assert!(
+        matches!(e, AuthError::LifetimeTooLong { expire: u64::MAX, .. }),
+        "{e:?}"
+    );
     assert_eq!(e.code(), 70003);
-    assert!(verify_usersig(1, KEY, "u", &forever, now).is_ok(), "plain verification has no policy");
+    assert!(
+        verify_usersig(1, KEY, "u", &forever, now).is_ok(),
+        "plain verification has no policy"
+    );
 
     let ten_years_ahead = gen_usersig(1, KEY, "u", 86_400, now + 10 * 365 * 86_400);
     let e = verify_usersig_with_policy(1, KEY, "u", &ten_years_ahead, now, &policy).unwrap_err();

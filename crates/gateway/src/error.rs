@@ -64,7 +64,9 @@ impl GatewayError {
     /// Details some errors carry in the reply's `data`.
     pub fn data(&self) -> Option<serde_json::Value> {
         match self {
-            GatewayError::LoginLocked { retry_after_secs } => Some(serde_json::json!({ "retryAfter": retry_after_secs })),
+            GatewayError::LoginLocked { retry_after_secs } => {
+                Some(serde_json::json!({ "retryAfter": retry_after_secs }))
+            }
             GatewayError::Core(c) => c.data(),
             _ => None,
         }

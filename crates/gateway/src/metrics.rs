@@ -69,9 +69,15 @@ pub fn describe() {
         Unit::Bytes,
         "bytes held in connections' incoming buffers beyond their resting read buffer (capped by gateway.limits.incoming_budget_bytes)"
     );
-    describe_counter!(LIMIT_REFUSALS, "requests or connections refused by an abuse limit, by limit");
+    describe_counter!(
+        LIMIT_REFUSALS,
+        "requests or connections refused by an abuse limit, by limit"
+    );
     describe_counter!(LIMIT_DISCONNECTS, "connections closed by an abuse limit, by reason");
-    describe_counter!(LOGIN_FAILURES, "logins refused for a bad, expired or unacceptable userSig");
+    describe_counter!(
+        LOGIN_FAILURES,
+        "logins refused for a bad, expired or unacceptable userSig"
+    );
     metrics::gauge!(INCOMING_BUFFER_BYTES).set(0.0);
     for limit in REFUSED_LIMITS {
         metrics::counter!(LIMIT_REFUSALS, "limit" => limit).absolute(0);

@@ -6,9 +6,9 @@
 //! connection tasks wait on their socket and queue only.
 
 use crate::conn::{Conn, Out};
-use crate::metrics as m;
 use crate::connections::tell_to_reconnect;
 use crate::ctx::GatewayCtx;
+use crate::metrics as m;
 use crate::protocol::close;
 use roomcast_core::model::now_ms;
 use std::sync::atomic::Ordering;
@@ -64,9 +64,19 @@ fn sweep_connections(ctx: &GatewayCtx) {
         if now - c.last_seen_ms.load(Ordering::Relaxed) > idle_ms {
             c.out.push(Out::Close(close::IDLE, "idle timeout"));
         } else if incomplete != 0 && now - incomplete > message_ms {
-            limit_close(c, close::MESSAGE_TIMEOUT, "message not completed in time", "message_timeout");
+            limit_close(
+                c,
+                close::MESSAGE_TIMEOUT,
+                "message not completed in time",
+                "message_timeout",
+            );
         } else if unengaged != 0 && now - unengaged > login_ms {
-            limit_close(c, close::LOGIN_TIMEOUT, "neither logged in nor in a room in time", "login_timeout");
+            limit_close(
+                c,
+                close::LOGIN_TIMEOUT,
+                "neither logged in nor in a room in time",
+                "login_timeout",
+            );
         } else {
             c.out.push(Out::Ping);
         }

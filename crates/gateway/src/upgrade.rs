@@ -7,9 +7,9 @@
 //! many connections (or connects per second) from one client IP get 429.
 
 use crate::ctx::GatewayCtx;
+use crate::limits::client_ip::client_ip;
 use crate::session;
 use crate::ws;
-use crate::limits::client_ip::client_ip;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

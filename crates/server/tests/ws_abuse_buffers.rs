@@ -74,11 +74,18 @@ async fn unfinished_messages_are_bounded_in_bytes_and_time() {
 
     let deadline = tokio::time::Instant::now() + WAIT;
     while metric(server.http, GAUGE).await != 0.0 {
-        assert!(tokio::time::Instant::now() < deadline, "bytes still charged after every close");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bytes still charged after every close"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for (reason, at_least) in [("incoming_budget", 1.0), ("message_timeout", 1.0)] {
-        let n = metric(server.http, &format!("roomcast_limit_disconnects_total{{reason=\"{reason}\"}}")).await;
+        let n = metric(
+            server.http,
+            &format!("roomcast_limit_disconnects_total{{reason=\"{reason}\"}}"),
+        )
+        .await;
         assert!(n >= at_least, "{reason}: {n}");
     }
     chat.exchange().await;

@@ -69,6 +69,9 @@ async fn churn_neither_floods_tips_nor_crowds_out_chat() {
             tips += 1;
         }
     }
-    assert!((1..=6).contains(&tips), "{tips} churner tips in ~4 s ({ok} joins/quits done)");
+    assert!(
+        (1..=6).contains(&tips),
+        "{tips} churner tips in ~4 s ({ok} joins/quits done)"
+    );
     chat.exchange().await;
 }

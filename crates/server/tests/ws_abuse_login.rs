@@ -58,7 +58,9 @@ async fn bad_sigs_for_many_users_lock_the_address_out() {
     let mut attacker = Client::connect_from(&url, "198.51.100.9").await;
     for i in 0..8 {
         let user = format!("victim{i}");
-        let r = attacker.login(APP, &user, &sig_with(APP, WRONG_SECRET, &user, 86_400, now_secs())).await;
+        let r = attacker
+            .login(APP, &user, &sig_with(APP, WRONG_SECRET, &user, 86_400, now_secs()))
+            .await;
         assert_eq!(r["code"], 70003, "{r}");
     }
     chat.exchange().await;
@@ -82,7 +84,13 @@ async fn usersigs_too_long_lived_or_issued_in_the_future_are_refused() {
         ("31 days", "u3", 31 * 86_400, now, 70003),
         ("30 days", "u4", 30 * 86_400, now, 0),
         ("30 s ahead (within the skew)", "u5", 86_400, now + 30, 0),
-        ("the app admin, ten years ahead", ADMIN, 86_400, now + 10 * 365 * 86_400, 70003),
+        (
+            "the app admin, ten years ahead",
+            ADMIN,
+            86_400,
+            now + 10 * 365 * 86_400,
+            70003,
+        ),
     ];
     for (what, user, expire, issued, code) in cases {
         let mut c = server.raw_client().await;

@@ -30,7 +30,9 @@ async fn open_connections_per_ip_are_capped() {
     assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
     chat.exchange().await;
     // Another address is not affected; a proxy chain is read from the right.
-    upgrade(&server, &[&from("198.51.100.2")]).await.expect("another client");
+    upgrade(&server, &[&from("198.51.100.2")])
+        .await
+        .expect("another client");
     let chained = from("198.51.100.1, 198.51.100.3");
     upgrade(&server, &[&chained]).await.expect("the proxy saw 198.51.100.3");
     // A closed connection gives its slot back.
@@ -56,7 +58,9 @@ async fn connects_per_second_per_ip_are_capped() {
     }
     let refused = upgrade(&server, &[&attacker]).await.err().expect("past the rate");
     assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
-    upgrade(&server, &[&from("198.51.100.5")]).await.expect("another client");
+    upgrade(&server, &[&from("198.51.100.5")])
+        .await
+        .expect("another client");
     chat.exchange().await;
 }
 

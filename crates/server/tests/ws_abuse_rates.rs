@@ -12,8 +12,14 @@ use support::*;
 #[tokio::test]
 async fn a_request_flood_is_refused_then_disconnected() {
     let mut config = abuse_config();
-    config.gateway.limits.request_rate = RateOptions { per_sec: 20.0, burst: 20 };
-    config.gateway.limits.request_abuse = RateOptions { per_sec: 1.0, burst: 30 };
+    config.gateway.limits.request_rate = RateOptions {
+        per_sec: 20.0,
+        burst: 20,
+    };
+    config.gateway.limits.request_abuse = RateOptions {
+        per_sec: 1.0,
+        burst: 30,
+    };
     let (server, room) = TestServer::with_room_in(config, "flooded", None).await;
     let mut chat = Chat::start(server.http, &room, "192.0.2.10").await;
 

@@ -148,12 +148,27 @@ mod tests {
     fn one_tip_per_interval_and_only_a_net_change() {
         let t = MemberTips::new(1000);
         let key = (1, "r".to_string(), "u".to_string());
-        assert!(matches!(t.decide(&key, &tip(TipKind::MemberJoined), 0), Decision::Publish));
-        assert!(matches!(t.decide(&key, &tip(TipKind::MemberQuit), 10), Decision::Hold(1000)));
-        assert!(matches!(t.decide(&key, &tip(TipKind::MemberJoined), 20), Decision::Merged));
+        assert!(matches!(
+            t.decide(&key, &tip(TipKind::MemberJoined), 0),
+            Decision::Publish
+        ));
+        assert!(matches!(
+            t.decide(&key, &tip(TipKind::MemberQuit), 10),
+            Decision::Hold(1000)
+        ));
+        assert!(matches!(
+            t.decide(&key, &tip(TipKind::MemberJoined), 20),
+            Decision::Merged
+        ));
         assert!(t.take_due(&key, 1000).is_none(), "quit + rejoin announce nothing");
-        assert!(matches!(t.decide(&key, &tip(TipKind::MemberQuit), 1500), Decision::Publish));
-        assert!(matches!(t.decide(&key, &tip(TipKind::MemberJoined), 1600), Decision::Hold(2500)));
+        assert!(matches!(
+            t.decide(&key, &tip(TipKind::MemberQuit), 1500),
+            Decision::Publish
+        ));
+        assert!(matches!(
+            t.decide(&key, &tip(TipKind::MemberJoined), 1600),
+            Decision::Hold(2500)
+        ));
         assert_eq!(t.take_due(&key, 2500).map(|t| t.kind), Some(TipKind::MemberJoined));
         assert_eq!(t.len(), 1);
     }

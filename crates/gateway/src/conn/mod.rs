@@ -12,11 +12,11 @@ mod writer;
 pub use out_queue::{Out, OutQueue, Pushed, SocketWriter, Turn};
 pub use writer::{Wrote, write_queued};
 
+use crate::limits::{ConnLimits, LimitOptions};
 use parking_lot::Mutex;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::UserProfile;
 use roomcast_core::ports::presence::MemberInfo;
-use crate::limits::{ConnLimits, LimitOptions};
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;

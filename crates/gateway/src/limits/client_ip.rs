@@ -21,7 +21,10 @@ impl Cidr {
             Some((a, b)) => (a, Some(b)),
             None => (s, None),
         };
-        let net: IpAddr = addr.trim().parse().map_err(|_| format!("{s:?} is not an address or CIDR"))?;
+        let net: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an address or CIDR"))?;
         let max = if net.is_ipv4() { 32 } else { 128 };
         let bits = match bits {
             Some(b) => b
@@ -141,7 +144,11 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted = CidrSet::new(&["10.0.0.0/8".into()]);
         let xff = headers(&["6.6.6.6, 7.7.7.7", "10.0.0.2"]);
-        assert_eq!(client_ip(ip("1.2.3.4"), &xff, &trusted), ip("1.2.3.4"), "untrusted peer");
+        assert_eq!(
+            client_ip(ip("1.2.3.4"), &xff, &trusted),
+            ip("1.2.3.4"),
+            "untrusted peer"
+        );
         // The rightmost untrusted hop: what the client wrote before it is ignored.
         assert_eq!(client_ip(ip("10.0.0.1"), &xff, &trusted), ip("7.7.7.7"));
         assert_eq!(client_ip(ip("10.0.0.1"), &headers(&[]), &trusted), ip("10.0.0.1"));

@@ -157,7 +157,10 @@ mod tests {
         for user in ["a", "b"] {
             g.failed(ip, 1, user, 1_000);
         }
-        assert!(g.check(ip, 1, "bob", 2_000).is_err(), "the address is locked for everyone");
+        assert!(
+            g.check(ip, 1, "bob", 2_000).is_err(),
+            "the address is locked for everyone"
+        );
         assert!(g.check(None, 1, "bob", 2_000).is_ok());
         assert!(g.check(ip, 1, "admin", 61_001).is_ok(), "both lockouts over");
         g.sweep(200_000);

@@ -141,7 +141,10 @@ impl LimitOptions {
                 return Err(format!("gateway.limits.{name}: every field must be positive"));
             }
         }
-        for (name, list) in [("trusted_proxies", &self.trusted_proxies), ("exempt_ips", &self.exempt_ips)] {
+        for (name, list) in [
+            ("trusted_proxies", &self.trusted_proxies),
+            ("exempt_ips", &self.exempt_ips),
+        ] {
             for entry in list {
                 super::client_ip::Cidr::parse(entry).map_err(|e| format!("gateway.limits.{name}: {e}"))?;
             }

@@ -50,7 +50,9 @@ pub(super) fn rate_limited_reply(text: &str) -> String {
         id: Value,
     }
     // Everything but `id` is skipped without being built.
-    let id = serde_json::from_str::<IdOnly>(text).map(|e| e.id).unwrap_or(Value::Null);
+    let id = serde_json::from_str::<IdOnly>(text)
+        .map(|e| e.id)
+        .unwrap_or(Value::Null);
     let e = GatewayError::RateLimited("too many requests on this connection; slow down");
     error_reply(&id, &e, Value::Null)
 }

@@ -194,7 +194,9 @@ pub(super) async fn online_members(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protoc
     }
     if !conn.limits.lock().online_members(now_ms()) {
         metrics::counter!(m::LIMIT_REFUSALS, "limit" => "online_members").increment(1);
-        return Err(GatewayError::RateLimited("onlineMembers requested too often; slow down"));
+        return Err(GatewayError::RateLimited(
+            "onlineMembers requested too often; slow down",
+        ));
     }
     let limit = checked_page_limit(d.limit)?;
     let page = ctx

@@ -147,8 +147,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// Charges (or gives back) the change in what the buffers hold beyond
     /// the resting read buffer.
     fn charge(&mut self) -> Result<(), ReadError> {
-        let held = self.buf.capacity().saturating_sub(self.chunk)
-            + self.fragments.as_ref().map_or(0, |(_, p)| p.capacity());
+        let held =
+            self.buf.capacity().saturating_sub(self.chunk) + self.fragments.as_ref().map_or(0, |(_, p)| p.capacity());
         if held > self.charged {
             if !self.guard.budget.try_grow(held - self.charged) {
                 metrics::counter!(crate::metrics::LIMIT_REFUSALS, "limit" => "incoming_budget").increment(1);

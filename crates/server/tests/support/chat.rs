@@ -9,7 +9,12 @@ pub struct Chat {
     pub alice: Client,
     pub bob: Client,
     sent: usize,
+    last: tokio::time::Instant,
 }
+
+/// Exchanges are at least this far apart, so chatting in a loop stays well
+/// under the per-user send rate (each member sends every other exchange).
+const PACE: std::time::Duration = std::time::Duration::from_millis(150);
 
 impl Chat {
     /// Two logged-in members of `room` on the server at `http`, connecting
@@ -33,12 +38,15 @@ impl Chat {
             alice,
             bob,
             sent: 0,
+            last: tokio::time::Instant::now(),
         }
     }
 
     /// Alice sends one message and Bob receives it (and the other way round
     /// every other time): neither refused nor dropped.
     pub async fn exchange(&mut self) {
+        tokio::time::sleep_until(self.last + PACE).await;
+        self.last = tokio::time::Instant::now();
         self.sent += 1;
         let text = format!("chat {}", self.sent);
         let (from, to) = if self.sent % 2 == 0 {
