@@ -76,6 +76,24 @@ pub enum AuthError {
     /// The HMAC does not match: wrong secret or tampered contents.
     #[error("usersig signature is invalid")]
     BadSignature,
+    /// Genuine, but valid for longer than the deployment allows
+    /// ([`SigPolicy::max_lifetime_secs`]).
+    #[error("usersig lifetime of {expire} s exceeds the allowed {max} s")]
+    LifetimeTooLong {
+        /// `TLS.expire` of the sig.
+        expire: u64,
+        /// The configured maximum.
+        max: u64,
+    },
+    /// Genuine, but issued (`TLS.time`) further in the future than the
+    /// allowed clock skew.
+    #[error("usersig issued {ahead} s in the future (allowed clock skew {max} s)")]
+    IssuedInFuture {
+        /// Seconds `TLS.time` is ahead of this server's clock.
+        ahead: u64,
+        /// The configured skew allowance.
+        max: u64,
+    },
 }
 
 impl AuthError {
@@ -88,7 +106,67 @@ impl AuthError {
             AuthError::IdentifierMismatch => 70013,
             AuthError::AppIdMismatch => 70014,
             AuthError::BadSignature => 70003,
+            // Tencent's "check failed": the sig verifies but is not acceptable.
+            AuthError::LifetimeTooLong { .. } | AuthError::IssuedInFuture { .. } => 70003,
         }
+    }
+}
+
+/// What a deployment accepts beyond a valid signature: a bounded lifetime
+/// and `TLS.time` at most a little ahead of the server's clock. Without it a
+/// leaked sig minted for ten years (or `2^64` seconds), or one issued ten
+/// years ahead, would stay valid for that long; the secret cannot be
+/// rotated without logging everybody out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SigPolicy {
+    /// Largest `TLS.expire` accepted (default 366 days: above the 180 days
+    /// Tencent's libraries mint by default).
+    pub max_lifetime_secs: u64,
+    /// How far `TLS.time` may be ahead of this server's clock (default 300 s:
+    /// app servers' clocks drift).
+    pub max_clock_skew_secs: u64,
+}
+
+impl Default for SigPolicy {
+    fn default() -> Self {
+        Self {
+            max_lifetime_secs: 366 * 86_400,
+            max_clock_skew_secs: 300,
+        }
+    }
+}
+
+impl SigPolicy {
+    /// No limits beyond the signature and the expiry (Tencent's own check).
+    pub const UNLIMITED: SigPolicy = SigPolicy {
+        max_lifetime_secs: u64::MAX,
+        max_clock_skew_secs: u64::MAX,
+    };
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_lifetime_secs == 0 {
+            return Err("auth.max_lifetime_secs must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Refuses a verified sig this policy does not accept at `now_unix`.
+    pub fn check(&self, info: &SigInfo, now_unix: u64) -> Result<(), AuthError> {
+        if info.expire > self.max_lifetime_secs {
+            return Err(AuthError::LifetimeTooLong {
+                expire: info.expire,
+                max: self.max_lifetime_secs,
+            });
+        }
+        let ahead = info.issued_at.saturating_sub(now_unix);
+        if ahead > self.max_clock_skew_secs {
+            return Err(AuthError::IssuedInFuture {
+                ahead,
+                max: self.max_clock_skew_secs,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -262,6 +340,22 @@ pub fn verify_usersig(
     now_unix: u64,
 ) -> Result<SigInfo, AuthError> {
     verify_usersig_with_userbuf(sdkappid, secret, identifier, usersig, now_unix).map(|(i, _)| i)
+}
+
+/// [`verify_usersig`], then `policy`: what a server should call. The policy
+/// is checked after the signature, so a forged sig is always reported as
+/// such.
+pub fn verify_usersig_with_policy(
+    sdkappid: u64,
+    secret: &str,
+    identifier: &str,
+    usersig: &str,
+    now_unix: u64,
+    policy: &SigPolicy,
+) -> Result<SigInfo, AuthError> {
+    let info = verify_usersig(sdkappid, secret, identifier, usersig, now_unix)?;
+    policy.check(&info, now_unix)?;
+    Ok(info)
 }
 
 /// Like [`verify_usersig`], also returning the decoded userbuf if present.

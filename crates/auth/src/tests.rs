@@ -359,3 +359,39 @@ fn generated_secret_shape() {
         Err(AuthError::BadSignature)
     );
 }
+
+#[test]
+fn policy_refuses_long_lifetimes_and_future_issue_times() {
+    const KEY: &str = "policy-test-secret-0123456789";
+    let now = 1_800_000_000;
+    let policy = SigPolicy::default();
+    let ok = gen_usersig(1, KEY, "u", 180 * 86_400, now);
+    assert!(verify_usersig_with_policy(1, KEY, "u", &ok, now, &policy).is_ok());
+    let skewed = gen_usersig(1, KEY, "u", 86_400, now + 200);
+    assert!(verify_usersig_with_policy(1, KEY, "u", &skewed, now, &policy).is_ok());
+
+    let forever = gen_usersig(1, KEY, "u", u64::MAX, now);
+    let e = verify_usersig_with_policy(1, KEY, "u", &forever, now, &policy).unwrap_err();
+    assert!(
+        matches!(e, AuthError::LifetimeTooLong { expire: u64::MAX, .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.code(), 70003);
+    assert!(
+        verify_usersig(1, KEY, "u", &forever, now).is_ok(),
+        "plain verification has no policy"
+    );
+
+    let ten_years_ahead = gen_usersig(1, KEY, "u", 86_400, now + 10 * 365 * 86_400);
+    let e = verify_usersig_with_policy(1, KEY, "u", &ten_years_ahead, now, &policy).unwrap_err();
+    assert!(matches!(e, AuthError::IssuedInFuture { .. }), "{e:?}");
+    assert_eq!(e.code(), 70003);
+
+    // A forged sig is reported as forged, whatever its fields.
+    let forged = gen_usersig(1, "another-secret-0123456789", "u", u64::MAX, now);
+    assert_eq!(
+        verify_usersig_with_policy(1, KEY, "u", &forged, now, &policy),
+        Err(AuthError::BadSignature)
+    );
+    assert!(verify_usersig_with_policy(1, KEY, "u", &forever, now, &SigPolicy::UNLIMITED).is_ok());
+}

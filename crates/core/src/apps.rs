@@ -191,6 +191,8 @@ impl AppConfig {
 #[derive(Clone, Debug, Default)]
 pub struct Apps {
     apps: Arc<HashMap<AppId, AppConfig>>,
+    /// What a userSig must satisfy beyond its signature and expiry.
+    sig_policy: roomcast_auth::SigPolicy,
 }
 
 /// An authenticated identity.
@@ -205,7 +207,14 @@ impl Apps {
     pub fn new(list: impl IntoIterator<Item = AppConfig>) -> Self {
         Self {
             apps: Arc::new(list.into_iter().map(|a| (a.sdkappid, a)).collect()),
+            sig_policy: Default::default(),
         }
+    }
+
+    /// Checks every userSig (users' and the app admin's) against `policy`.
+    pub fn with_sig_policy(mut self, policy: roomcast_auth::SigPolicy) -> Self {
+        self.sig_policy = policy;
+        self
     }
 
     pub fn get(&self, app: AppId) -> Result<&AppConfig> {
@@ -222,7 +231,7 @@ impl Apps {
     pub fn login(&self, app: AppId, user_id: &str, user_sig: &str, now_secs: u64) -> Result<Identity> {
         let cfg = self.get(app)?;
         crate::ids::validate_user_id(user_id)?;
-        roomcast_auth::verify_usersig(app, &cfg.secret, user_id, user_sig, now_secs)?;
+        roomcast_auth::verify_usersig_with_policy(app, &cfg.secret, user_id, user_sig, now_secs, &self.sig_policy)?;
         Ok(Identity {
             app,
             user_id: user_id.to_string(),
@@ -255,7 +264,7 @@ impl Apps {
                 "{identifier} is not the app admin"
             )));
         }
-        roomcast_auth::verify_usersig(app, &cfg.secret, identifier, sig, now_secs)?;
+        roomcast_auth::verify_usersig_with_policy(app, &cfg.secret, identifier, sig, now_secs, &self.sig_policy)?;
         Ok(())
     }
 }

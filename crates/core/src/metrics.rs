@@ -10,6 +10,7 @@ pub const PUBLISHED: &str = "roomcast_room_events_published_total";
 pub const HOOK_FAILURES: &str = "roomcast_before_send_hook_failures_total";
 pub const COUNTER_OPS: &str = "roomcast_counter_ops_total";
 pub const ATTRIBUTE_WRITES: &str = "roomcast_attribute_writes_total";
+pub const MEMBER_TIPS_COALESCED: &str = "roomcast_member_tips_coalesced_total";
 
 /// The codes a send is most often refused with, present at zero from
 /// start-up so dashboards and alerts see the series before the first one.
@@ -56,6 +57,11 @@ pub fn describe() {
         ATTRIBUTE_WRITES,
         "group-attribute writes applied, by op (init, set, delete)"
     );
+    describe_counter!(
+        MEMBER_TIPS_COALESCED,
+        "join/quit tips held back or merged because the same user's last tip in the room was under rooms.member_tip_interval_ms ago"
+    );
+    metrics::counter!(MEMBER_TIPS_COALESCED).absolute(0);
     metrics::counter!(MESSAGES_IN).absolute(0);
     for op in ["init", "set", "delete"] {
         metrics::counter!(ATTRIBUTE_WRITES, "op" => op).absolute(0);

@@ -35,6 +35,38 @@ struct Bucket {
     at_ms: i64,
 }
 
+/// One token bucket (a connection's own limits: no key, no lock of its own).
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    opts: RateOptions,
+    tokens: f64,
+    at_ms: i64,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(opts: RateOptions, now_ms: i64) -> Self {
+        Self {
+            opts,
+            tokens: f64::from(opts.burst),
+            at_ms: now_ms,
+        }
+    }
+
+    /// Takes a token if there is one.
+    pub fn try_acquire(&mut self, now_ms: i64) -> bool {
+        let elapsed = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
+        self.tokens = (self.tokens + elapsed * self.opts.per_sec).min(f64::from(self.opts.burst));
+        self.at_ms = now_ms;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 const SHARDS: usize = 32;
 
 /// Keyed token buckets. Idle full buckets are swept so the map stays bounded
@@ -97,6 +129,14 @@ impl<K: Hash + Eq + Clone> KeyedRateLimiter<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_bucket_bursts_then_refills() {
+        let mut b = TokenBucket::new(RateOptions { per_sec: 2.0, burst: 3 }, 0);
+        assert_eq!((0..5).filter(|_| b.try_acquire(0)).count(), 3);
+        assert!(!b.try_acquire(100));
+        assert!(b.try_acquire(600));
+    }
 
     #[test]
     fn burst_then_refill() {

@@ -36,6 +36,7 @@ pub(crate) struct Connections {
     max_connections: usize,
     max_per_user: usize,
     send_queue_max_bytes: usize,
+    limits: crate::limits::LimitOptions,
 }
 
 impl Connections {
@@ -50,6 +51,7 @@ impl Connections {
             max_connections: opts.max_connections,
             max_per_user: opts.max_connections_per_user,
             send_queue_max_bytes: opts.send_queue_max_bytes,
+            limits: opts.limits.clone(),
         }
     }
 
@@ -77,10 +79,10 @@ impl Connections {
     }
 
     /// Registers a new connection (its slot was reserved at the upgrade).
-    pub(crate) fn open(&self, app: Option<AppId>) -> Arc<Conn> {
+    pub(crate) fn open(&self, app: Option<AppId>, ip: Option<std::net::IpAddr>) -> Arc<Conn> {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let guest_id = format!("{GUEST_PREFIX}{:08x}{id:x}", self.instance);
-        let conn = Conn::new(id, self.send_queue_max_bytes, guest_id);
+        let conn = Conn::new(id, self.send_queue_max_bytes, guest_id, ip, &self.limits);
         conn.session.lock().app = app;
         self.conns[(id as usize) % CONN_SHARDS].lock().insert(id, conn.clone());
         // Upgraded while the drain was starting: send it away too.
@@ -199,7 +201,7 @@ mod tests {
     #[test]
     fn presence_repair_records_members_but_not_joins_in_flight() {
         let conns = Connections::new(&GatewayOptions::default());
-        let conn = conns.open(Some(1));
+        let conn = conns.open(Some(1), None);
         {
             let mut s = conn.session.lock();
             s.user = Some("alice".into());

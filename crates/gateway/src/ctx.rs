@@ -30,4 +30,6 @@ pub(crate) struct GatewayCtx {
     pub(crate) conns: Connections,
     /// Per-user send rate.
     pub(crate) limiter: KeyedRateLimiter<(AppId, String)>,
+    /// Abuse limits shared by every connection.
+    pub(crate) limits: crate::limits::Limits,
 }

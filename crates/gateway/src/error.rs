@@ -24,6 +24,10 @@ pub enum GatewayError {
     AppMismatch(u64),
     #[error("too many rooms on one connection (at most {0})")]
     TooManyRooms(usize),
+    #[error("{0}")]
+    RateLimited(&'static str),
+    #[error("too many failed logins; retry in {retry_after_secs} s")]
+    LoginLocked { retry_after_secs: u64 },
     #[error(transparent)]
     Core(#[from] CoreError),
 }
@@ -41,12 +45,31 @@ impl GatewayError {
             | GatewayError::NoApp
             | GatewayError::AppMismatch(_) => 10004,
             GatewayError::TooManyRooms(_) => 10037,
+            // Tencent's "operation frequency limit".
+            GatewayError::RateLimited(_) => 10006,
+            // Tencent's "locked after too many failures".
+            GatewayError::LoginLocked { .. } => 70050,
             GatewayError::Core(e) => e.code(),
         }
     }
 
     pub fn retryable(&self) -> bool {
-        matches!(self, GatewayError::Core(e) if e.retryable())
+        match self {
+            GatewayError::RateLimited(_) | GatewayError::LoginLocked { .. } => true,
+            GatewayError::Core(e) => e.retryable(),
+            _ => false,
+        }
+    }
+
+    /// Details some errors carry in the reply's `data`.
+    pub fn data(&self) -> Option<serde_json::Value> {
+        match self {
+            GatewayError::LoginLocked { retry_after_secs } => {
+                Some(serde_json::json!({ "retryAfter": retry_after_secs }))
+            }
+            GatewayError::Core(c) => c.data(),
+            _ => None,
+        }
     }
 }
 

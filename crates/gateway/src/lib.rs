@@ -15,6 +15,7 @@ mod error;
 mod fanout;
 #[doc(hidden)]
 pub mod fuzz_api;
+mod limits;
 pub mod metrics;
 mod options;
 pub mod protocol;
@@ -24,6 +25,8 @@ mod upgrade;
 mod ws;
 
 pub use error::GatewayError;
+pub use limits::client_ip::{CidrSet, client_ip};
+pub use limits::{LimitOptions, Lockout};
 pub use options::GatewayOptions;
 
 use axum::Router;
@@ -61,6 +64,7 @@ impl Gateway {
         Self {
             ctx: Arc::new(GatewayCtx {
                 conns: Connections::new(&opts),
+                limits: limits::Limits::new(&opts.limits),
                 opts,
                 rooms,
                 submitter,

@@ -10,6 +10,23 @@ pub const FANOUT_SECONDS: &str = "roomcast_fanout_seconds";
 pub const FANOUT_WRITES: &str = "roomcast_fanout_writes_total";
 pub const SLOW_DISCONNECTS: &str = "roomcast_slow_consumer_disconnects_total";
 pub const GAP_EVENTS_RECOVERED: &str = "roomcast_gap_events_recovered_total";
+pub const INCOMING_BUFFER_BYTES: &str = "roomcast_incoming_buffer_bytes";
+pub const LIMIT_REFUSALS: &str = "roomcast_limit_refusals_total";
+pub const LIMIT_DISCONNECTS: &str = "roomcast_limit_disconnects_total";
+pub const LOGIN_FAILURES: &str = "roomcast_login_failures_total";
+
+/// `limit` labels of `LIMIT_REFUSALS`.
+pub const REFUSED_LIMITS: [&str; 7] = [
+    "request_rate",
+    "join_quit",
+    "online_members",
+    "login_lockout",
+    "connections_per_ip",
+    "connect_rate_per_ip",
+    "incoming_budget",
+];
+/// `reason` labels of `LIMIT_DISCONNECTS`.
+pub const DISCONNECT_REASONS: [&str; 4] = ["message_timeout", "incoming_budget", "login_timeout", "request_abuse"];
 
 /// Registers descriptions once at start-up.
 pub fn describe() {
@@ -47,5 +64,27 @@ pub fn describe() {
         "room events this gateway missed on the bus and fetched from the room's history"
     );
     metrics::counter!(GAP_EVENTS_RECOVERED).absolute(0);
+    describe_gauge!(
+        INCOMING_BUFFER_BYTES,
+        Unit::Bytes,
+        "bytes held in connections' incoming buffers beyond their resting read buffer (capped by gateway.limits.incoming_budget_bytes)"
+    );
+    describe_counter!(
+        LIMIT_REFUSALS,
+        "requests or connections refused by an abuse limit, by limit"
+    );
+    describe_counter!(LIMIT_DISCONNECTS, "connections closed by an abuse limit, by reason");
+    describe_counter!(
+        LOGIN_FAILURES,
+        "logins refused for a bad, expired or unacceptable userSig"
+    );
+    metrics::gauge!(INCOMING_BUFFER_BYTES).set(0.0);
+    for limit in REFUSED_LIMITS {
+        metrics::counter!(LIMIT_REFUSALS, "limit" => limit).absolute(0);
+    }
+    for reason in DISCONNECT_REASONS {
+        metrics::counter!(LIMIT_DISCONNECTS, "reason" => reason).absolute(0);
+    }
+    metrics::counter!(LOGIN_FAILURES).absolute(0);
     metrics::counter!(MESSAGES_DROPPED, "reason" => "slow_consumer").absolute(0);
 }

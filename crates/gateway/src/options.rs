@@ -51,6 +51,8 @@ pub struct GatewayOptions {
     /// without a login: for RFC 6455 conformance runs (docs/fuzzing.md)
     /// only, never in production. Off by default.
     pub autobahn_echo: bool,
+    /// Abuse limits (`[gateway.limits]`).
+    pub limits: crate::limits::LimitOptions,
 }
 
 impl Default for GatewayOptions {
@@ -75,6 +77,7 @@ impl Default for GatewayOptions {
             fanout_batch_ms: 100,
             fanout_batch_full_members: 10_000,
             autobahn_echo: false,
+            limits: Default::default(),
         }
     }
 }
@@ -107,6 +110,7 @@ impl GatewayOptions {
         }
         self.user_send_rate
             .validate()
-            .map_err(|e| format!("gateway.user_send_rate: {e}"))
+            .map_err(|e| format!("gateway.user_send_rate: {e}"))?;
+        self.limits.validate()
     }
 }

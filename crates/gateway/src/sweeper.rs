@@ -5,9 +5,10 @@
 //! A single timer for the whole gateway instead of one per client: the
 //! connection tasks wait on their socket and queue only.
 
-use crate::conn::Out;
+use crate::conn::{Conn, Out};
 use crate::connections::tell_to_reconnect;
 use crate::ctx::GatewayCtx;
+use crate::metrics as m;
 use crate::protocol::close;
 use roomcast_core::model::now_ms;
 use std::sync::atomic::Ordering;
@@ -26,6 +27,7 @@ pub(crate) async fn run(ctx: &GatewayCtx, shutdown: CancellationToken) {
                 sweep_connections(ctx);
                 if now_ms() - last_limiter_sweep > 30_000 {
                     ctx.limiter.sweep(now_ms());
+                    ctx.limits.sweep(now_ms());
                     last_limiter_sweep = now_ms();
                 }
             }
@@ -34,12 +36,47 @@ pub(crate) async fn run(ctx: &GatewayCtx, shutdown: CancellationToken) {
     drain(ctx).await;
 }
 
+/// Pings every connection and closes those past a deadline: idle (sent
+/// nothing), a message left unfinished, or neither logged in nor in a room
+/// (pings do not keep such a connection: answering them is not using the
+/// service).
 fn sweep_connections(ctx: &GatewayCtx) {
     let idle_ms = ctx.opts.idle_timeout_ms as i64;
+    let message_ms = ctx.opts.limits.message_timeout_ms.min(i64::MAX as u64) as i64;
+    let login_ms = ctx.opts.limits.login_timeout_ms.min(i64::MAX as u64) as i64;
     let now = now_ms();
+    let limit_close = |c: &Conn, code: u16, why: &'static str, reason: &'static str| {
+        metrics::counter!(m::LIMIT_DISCONNECTS, "reason" => reason).increment(1);
+        c.out.push(Out::Close(code, why));
+    };
     ctx.conns.for_each(|c| {
+        let incomplete = c.incomplete_since_ms.load(Ordering::Relaxed);
+        let unengaged = if c.is_engaged() {
+            c.unengaged_since_ms.store(0, Ordering::Relaxed);
+            0
+        } else {
+            let since = c.unengaged_since_ms.load(Ordering::Relaxed);
+            if since == 0 {
+                c.unengaged_since_ms.store(now, Ordering::Relaxed);
+            }
+            since
+        };
         if now - c.last_seen_ms.load(Ordering::Relaxed) > idle_ms {
             c.out.push(Out::Close(close::IDLE, "idle timeout"));
+        } else if incomplete != 0 && now - incomplete > message_ms {
+            limit_close(
+                c,
+                close::MESSAGE_TIMEOUT,
+                "message not completed in time",
+                "message_timeout",
+            );
+        } else if unengaged != 0 && now - unengaged > login_ms {
+            limit_close(
+                c,
+                close::LOGIN_TIMEOUT,
+                "neither logged in nor in a room in time",
+                "login_timeout",
+            );
         } else {
             c.out.push(Out::Ping);
         }

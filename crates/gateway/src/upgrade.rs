@@ -3,16 +3,19 @@
 //! socket to a session task.
 //!
 //! Refusals happen before the upgrade so a client or load balancer sees an
-//! HTTP status it can act on (try another gateway) instead of a close.
+//! HTTP status it can act on (try another gateway) instead of a close. Too
+//! many connections (or connects per second) from one client IP get 429.
 
 use crate::ctx::GatewayCtx;
+use crate::limits::client_ip::client_ip;
 use crate::session;
 use crate::ws;
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use roomcast_core::ids::AppId;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -38,6 +41,20 @@ pub(crate) async fn ws_upgrade(
         Ok(r) => r,
         Err(refused) => return refused.into_response(),
     };
+    // The peer as the listener accepted it (after the PROXY protocol, where
+    // a load balancer speaks it); unknown only when served without
+    // connect info, and then no per-IP limit applies.
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| client_ip(peer.ip(), req.headers(), &ctx.limits.trusted_proxies));
+    let ip_slot = match ip {
+        Some(ip) => match ctx.limits.per_ip.admit(ip, roomcast_core::model::now_ms()) {
+            Ok(slot) => slot,
+            Err(refused) => return (StatusCode::TOO_MANY_REQUESTS, refused.message()).into_response(),
+        },
+        None => crate::limits::IpSlot::untracked(),
+    };
     let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
         return (StatusCode::BAD_REQUEST, "connection cannot be upgraded").into_response();
     };
@@ -51,7 +68,7 @@ pub(crate) async fn ws_upgrade(
     let app = q.sdk_app_id;
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => session::run(ctx, upgraded, app).await,
+            Ok(upgraded) => session::run(ctx, upgraded, app, ip, ip_slot).await,
             Err(e) => {
                 tracing::debug!(error = %e, "websocket upgrade failed");
                 ctx.conns.unreserve();

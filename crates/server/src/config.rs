@@ -83,6 +83,8 @@ impl Default for LogOptions {
 pub struct Config {
     pub server: ServerOptions,
     pub apps: Vec<AppConfig>,
+    /// What userSigs must satisfy beyond a valid signature (lifetime, skew).
+    pub auth: roomcast_auth::SigPolicy,
     pub gateway: GatewayOptions,
     pub rooms: RoomsOptions,
     pub moderation: ModerationOptions,
@@ -133,6 +135,7 @@ impl Config {
                 return Err(err(format!("app {} is configured twice", a.sdkappid)));
             }
         }
+        self.auth.validate().map_err(err)?;
         self.gateway.validate().map_err(err)?;
         self.rooms.validate().map_err(err)?;
         self.moderation.validate().map_err(|e| err(e.to_string()))?;

@@ -43,7 +43,8 @@ pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: Cancellati
         }
     });
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service())
+        // Connect info: the gateway's per-IP limits need the peer address.
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
             .map_err(|e| e.to_string())

@@ -30,6 +30,14 @@ pub fn reconnect_push(reason: &str) -> String {
 /// WebSocket close codes Roomcast uses (docs/protocol.md).
 pub mod close {
     pub const GOING_AWAY: u16 = 1001;
+    /// A message (or frame) begun but not completed in time.
+    pub const MESSAGE_TIMEOUT: u16 = 1008;
+    /// The gateway's incoming-buffer budget is spent; reconnect later.
+    pub const BUSY: u16 = 1013;
+    /// Neither logged in nor in a room within `gateway.limits.login_timeout_ms`.
+    pub const LOGIN_TIMEOUT: u16 = 4001;
+    /// Kept sending past the request rate.
+    pub const TOO_MANY_REQUESTS: u16 = 4029;
     pub const TOO_BIG: u16 = 1009;
     pub const IDLE: u16 = 4003;
     pub const SLOW_CONSUMER: u16 = 4008;

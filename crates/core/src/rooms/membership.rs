@@ -51,7 +51,7 @@ impl Rooms {
         };
         if first && !guest && self.inner.opts.member_tips {
             let tip = Tip::member(TipKind::MemberJoined, &member.user_id, &member.nick, &member.avatar);
-            self.publish_member_tip(app, room_id, &tip).await;
+            self.announce_member(app, room_id, &member.user_id, tip).await;
         }
         let online_count = self.presence().count(app, room_id).await?;
         Ok(Joined {
@@ -93,7 +93,7 @@ impl Rooms {
         let last = self.presence().leave(app, room_id, user, conn).await?;
         if last && announce && !ids::is_guest(user) && self.inner.opts.member_tips {
             let tip = Tip::member(TipKind::MemberQuit, user, &member.nick, &member.avatar);
-            self.publish_member_tip(app, room_id, &tip).await;
+            self.announce_member(app, room_id, user, tip).await;
         }
         Ok(())
     }

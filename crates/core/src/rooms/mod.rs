@@ -18,6 +18,7 @@ mod attributes;
 mod counters;
 mod discipline;
 mod history;
+mod member_tips;
 mod membership;
 mod publish;
 mod send;
@@ -61,6 +62,11 @@ pub struct RoomsOptions {
     /// Whether join/quit tips are published (they count against the room
     /// cap at Lowest priority, as in AVChatRoom).
     pub member_tips: bool,
+    /// At most one join/quit tip per user and room per this many ms; the
+    /// latest state is announced at the interval's end if it changed (so
+    /// join/quit churn cannot crowd chat out of the room's frequency
+    /// window). 0 publishes every tip.
+    pub member_tip_interval_ms: u64,
     /// Each room's recent events, for late joiners and recovery.
     pub history: HistoryOptions,
     /// Group counters: how often changes are pushed.
@@ -75,6 +81,7 @@ impl Default for RoomsOptions {
             frequency: FrequencyOptions::default(),
             idempotency_max_entries: 1_000_000,
             member_tips: true,
+            member_tip_interval_ms: 1_000,
             history: HistoryOptions::default(),
             counters: CountersOptions::default(),
             attributes: AttributesOptions::default(),
@@ -134,17 +141,21 @@ struct Inner {
     publish_locks: publish::PublishLocks,
     /// Group-attribute writes per room.
     attr_rate: crate::ratelimit::KeyedRateLimiter<(AppId, String)>,
+    /// Join/quit tips held back per user and room.
+    member_tips: member_tips::MemberTips,
 }
 
 impl Rooms {
     pub fn new(opts: RoomsOptions, deps: RoomsDeps) -> Self {
         let attr_rate = crate::ratelimit::KeyedRateLimiter::new(opts.attributes.room_write_rate);
+        let member_tips = member_tips::MemberTips::new(opts.member_tip_interval_ms);
         Self {
             inner: Arc::new(Inner {
                 opts,
                 deps,
                 publish_locks: publish::PublishLocks::new(),
                 attr_rate,
+                member_tips,
             }),
         }
     }

@@ -12,12 +12,15 @@ mod writer;
 pub use out_queue::{Out, OutQueue, Pushed, SocketWriter, Turn};
 pub use writer::{Wrote, write_queued};
 
+use crate::limits::{ConnLimits, LimitOptions};
 use parking_lot::Mutex;
 use roomcast_core::ids::AppId;
 use roomcast_core::model::UserProfile;
 use roomcast_core::ports::presence::MemberInfo;
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 
 pub type ConnId = u64;
 
@@ -95,11 +98,28 @@ pub struct Conn {
     pub out: OutQueue,
     pub session: Mutex<SessionState>,
     /// When the client last sent anything (ms), for the idle sweep.
-    pub last_seen_ms: std::sync::atomic::AtomicI64,
+    pub last_seen_ms: AtomicI64,
+    /// The client's address (see `limits::client_ip`), when known.
+    pub ip: Option<IpAddr>,
+    /// The connection's own rate limits.
+    pub limits: Mutex<ConnLimits>,
+    /// Since when (ms) the reader holds an unfinished message; 0 when it
+    /// holds none. Written by the reader, read by the sweeper's deadline.
+    pub incomplete_since_ms: Arc<AtomicI64>,
+    /// Since when (ms) the connection is neither logged in nor in a room, as
+    /// the sweeper last saw it; 0 while it is.
+    pub unengaged_since_ms: AtomicI64,
 }
 
 impl Conn {
-    pub fn new(id: ConnId, max_queue_bytes: usize, guest_id: String) -> Arc<Self> {
+    pub fn new(
+        id: ConnId,
+        max_queue_bytes: usize,
+        guest_id: String,
+        ip: Option<IpAddr>,
+        limits: &LimitOptions,
+    ) -> Arc<Self> {
+        let now = roomcast_core::model::now_ms();
         Arc::new(Self {
             id,
             out: OutQueue::new(max_queue_bytes),
@@ -107,7 +127,17 @@ impl Conn {
                 guest_id,
                 ..Default::default()
             }),
-            last_seen_ms: std::sync::atomic::AtomicI64::new(roomcast_core::model::now_ms()),
+            last_seen_ms: AtomicI64::new(now),
+            ip,
+            limits: Mutex::new(ConnLimits::new(limits, now)),
+            incomplete_since_ms: Arc::new(AtomicI64::new(0)),
+            unengaged_since_ms: AtomicI64::new(now),
         })
+    }
+
+    /// Whether the connection is logged in or in (or joining) a room.
+    pub fn is_engaged(&self) -> bool {
+        let s = self.session.lock();
+        s.user.is_some() || s.room_count() > 0
     }
 }

@@ -98,7 +98,7 @@ mod tests {
     use crate::conn::ConnId;
 
     fn member(id: ConnId, room: &str) -> (Arc<Conn>, tokio::io::DuplexStream) {
-        let c = Conn::new(id, 1 << 20, format!("g{id}"));
+        let c = Conn::new(id, 1 << 20, format!("g{id}"), None, &Default::default());
         c.session.lock().rooms.insert(room.to_string());
         let (w, r) = tokio::io::duplex(1 << 16);
         c.out.attach(Box::pin(w));

@@ -8,7 +8,7 @@ use crate::error::{GatewayError, Result};
 use crate::protocol;
 use roomcast_core::CoreError;
 use roomcast_core::ids::AppId;
-use roomcast_core::model::{Actor, UserProfile};
+use roomcast_core::model::{Actor, UserProfile, now_ms};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -52,10 +52,28 @@ pub(super) async fn login(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::Login
             return Err(GatewayError::AppMismatch(a));
         }
     }
-    let identity = ctx
+    let now = now_ms();
+    let guard = &ctx.limits.logins;
+    if let Err(retry_after_secs) = guard.check(conn.ip, d.sdk_app_id, &d.user_id, now) {
+        return Err(GatewayError::LoginLocked { retry_after_secs });
+    }
+    let identity = match ctx
         .rooms
         .apps()
-        .login(d.sdk_app_id, &d.user_id, &d.user_sig, roomcast_core::apps::now_secs())?;
+        .login(d.sdk_app_id, &d.user_id, &d.user_sig, roomcast_core::apps::now_secs())
+    {
+        Ok(identity) => {
+            guard.succeeded(d.sdk_app_id, &d.user_id);
+            identity
+        }
+        Err(e) => {
+            // Only a refused userSig counts (not an unknown app or a bad ID).
+            if matches!(e, CoreError::Auth(_)) {
+                guard.failed(conn.ip, d.sdk_app_id, &d.user_id, now);
+            }
+            return Err(e.into());
+        }
+    };
     let profile = ctx.rooms.profile(d.sdk_app_id, &d.user_id).await?;
     {
         let mut s = conn.session.lock();

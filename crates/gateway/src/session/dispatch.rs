@@ -35,13 +35,26 @@ pub(super) async fn handle_text(ctx: &GatewayCtx, conn: &Arc<Conn>, text: &str) 
     match dispatch(ctx, conn, &op, data).await {
         Ok(data) => ok_reply(&id, data),
         Err(e) => {
-            let data = match &e {
-                GatewayError::Core(c) => c.data().unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
+            let data = e.data().unwrap_or(Value::Null);
             error_reply(&id, &e, data)
         }
     }
+}
+
+/// The reply to a request refused by the connection's request rate: its
+/// `id` is echoed when the frame has one (the request is parsed no further).
+pub(super) fn rate_limited_reply(text: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(default)]
+        id: Value,
+    }
+    // Everything but `id` is skipped without being built.
+    let id = serde_json::from_str::<IdOnly>(text)
+        .map(|e| e.id)
+        .unwrap_or(Value::Null);
+    let e = GatewayError::RateLimited("too many requests on this connection; slow down");
+    error_reply(&id, &e, Value::Null)
 }
 
 /// The reply to a binary frame (the protocol is JSON text only).

@@ -10,11 +10,12 @@ use crate::conn::Conn;
 use crate::ctx::GatewayCtx;
 use crate::error::{GatewayError, Result};
 use crate::fanout::Evictor;
+use crate::metrics as m;
 use crate::protocol;
 use roomcast_core::CoreError;
 use roomcast_core::client::events::RoomView;
 use roomcast_core::ids::AppId;
-use roomcast_core::model::{Room, checked_page_limit};
+use roomcast_core::model::{Room, checked_page_limit, now_ms};
 use roomcast_core::ports::history::HistoryEvent;
 use roomcast_core::rooms::{JoinStatus, Rooms};
 use serde_json::{Value, json};
@@ -37,8 +38,24 @@ pub(super) fn bind_app(ctx: &GatewayCtx, conn: &Conn, requested: Option<AppId>) 
     }
 }
 
+/// The join/quit rates: the connection's, then (for a logged-in user) the
+/// user's over all their connections here.
+fn admit_join_quit(ctx: &GatewayCtx, conn: &Conn, app: AppId) -> Result<()> {
+    let now = now_ms();
+    let ok = conn.limits.lock().join_quit(now) && {
+        let user = conn.session.lock().user.clone();
+        user.is_none_or(|u| ctx.limits.join_quit_users.try_acquire(&(app, u), now))
+    };
+    if ok {
+        return Ok(());
+    }
+    metrics::counter!(m::LIMIT_REFUSALS, "limit" => "join_quit").increment(1);
+    Err(GatewayError::RateLimited("joining and quitting too often; slow down"))
+}
+
 pub(super) async fn join(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::JoinData) -> Result<Value> {
     let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    admit_join_quit(ctx, conn, app)?;
     roomcast_core::ids::validate_room_id(&d.room_id).map_err(GatewayError::Core)?;
     let member = {
         let s = conn.session.lock();
@@ -141,6 +158,7 @@ pub(super) async fn room_profile(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol
 
 pub(super) async fn quit(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::RoomData) -> Result<Value> {
     let app = bind_app(ctx, conn, d.sdk_app_id)?;
+    admit_join_quit(ctx, conn, app)?;
     let (member, user) = {
         let s = conn.session.lock();
         if !s.rooms.contains(&d.room_id) {
@@ -163,8 +181,23 @@ pub(super) async fn online_count(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol
     Ok(json!({ "roomId": d.room_id, "count": count }))
 }
 
+/// `onlineMembers`: a page of who is in the room, with IDs and nicks — for
+/// members of the room and the app admin only (anyone else could harvest
+/// any room's audience), at `gateway.limits.online_members_rate`.
 pub(super) async fn online_members(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::MembersData) -> Result<Value> {
     let app = bind_app(ctx, conn, None)?;
+    {
+        let s = conn.session.lock();
+        if !s.is_app_admin && !s.rooms.contains(&d.room_id) {
+            return Err(CoreError::NotMember(d.room_id).into());
+        }
+    }
+    if !conn.limits.lock().online_members(now_ms()) {
+        metrics::counter!(m::LIMIT_REFUSALS, "limit" => "online_members").increment(1);
+        return Err(GatewayError::RateLimited(
+            "onlineMembers requested too often; slow down",
+        ));
+    }
     let limit = checked_page_limit(d.limit)?;
     let page = ctx
         .rooms

@@ -18,7 +18,10 @@ pub(crate) use membership::SessionEvictor;
 
 use crate::conn::{Conn, Out, Wrote, write_queued};
 use crate::ctx::GatewayCtx;
-use crate::ws::reader::{FrameReader, Incoming};
+use crate::limits::{IpSlot, RequestVerdict};
+use crate::metrics as m;
+use crate::protocol::close as close_code;
+use crate::ws::reader::{FrameReader, Incoming, ReadError, ReadGuard};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use roomcast_core::ids::AppId;
@@ -47,8 +50,22 @@ impl Drop for CloseOnDrop {
     }
 }
 
-pub(crate) async fn run(ctx: Arc<GatewayCtx>, upgraded: Upgraded, query_app: Option<AppId>) {
-    let conn = ctx.conns.open(query_app);
+/// What the loop does with a request frame or a ping, by the connection's
+/// request rate.
+fn admit_request(conn: &Conn) -> RequestVerdict {
+    conn.limits.lock().request(now_ms())
+}
+
+pub(crate) async fn run(
+    ctx: Arc<GatewayCtx>,
+    upgraded: Upgraded,
+    query_app: Option<AppId>,
+    ip: Option<std::net::IpAddr>,
+    ip_slot: IpSlot,
+) {
+    // Counted against the client's IP until the session ends.
+    let _ip_slot = ip_slot;
+    let conn = ctx.conns.open(query_app, ip);
     let mut cleanup = CloseOnDrop {
         ctx: ctx.clone(),
         conn: conn.clone(),
@@ -57,7 +74,12 @@ pub(crate) async fn run(ctx: Arc<GatewayCtx>, upgraded: Upgraded, query_app: Opt
     let opts = ctx.opts.clone();
     let (read_half, write_half) = tokio::io::split(TokioIo::new(upgraded));
     conn.out.attach(Box::pin(write_half));
-    let mut reader = FrameReader::new(read_half, opts.read_buffer_bytes, opts.hard_frame_limit_bytes);
+    let guard = ReadGuard {
+        budget: ctx.limits.budget.clone(),
+        incomplete_since_ms: conn.incomplete_since_ms.clone(),
+        message_timeout_ms: opts.limits.message_timeout_ms.min(i64::MAX as u64) as i64,
+    };
+    let mut reader = FrameReader::with_guard(read_half, opts.read_buffer_bytes, opts.hard_frame_limit_bytes, guard);
     // Most writes happen in whoever produced the data (see `conn`); this
     // task only writes what the socket could not take at once. Pings, idle
     // checks and draining come from the gateway's sweeper through the queue,
@@ -78,21 +100,49 @@ pub(crate) async fn run(ctx: Arc<GatewayCtx>, upgraded: Upgraded, query_app: Opt
             // `next` is cancel-safe: losing this branch drops no data.
             msg = reader.next() => {
                 conn.last_seen_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
-                match msg {
-                    Err(e) => break e.close(),
+                let verdict = match &msg {
+                    Ok(Incoming::Text(_) | Incoming::Binary(_) | Incoming::Ping(_)) => admit_request(&conn),
+                    _ => RequestVerdict::Serve,
+                };
+                match (msg, verdict) {
+                    (Err(e), _) => {
+                        let reason = match e {
+                            ReadError::Timeout => Some("message_timeout"),
+                            ReadError::OverBudget => Some("incoming_budget"),
+                            _ => None,
+                        };
+                        if let Some(reason) = reason {
+                            metrics::counter!(m::LIMIT_DISCONNECTS, "reason" => reason).increment(1);
+                            tracing::debug!(conn = conn.id, reason, "connection closed by a limit");
+                        }
+                        break e.close();
+                    }
+                    (Ok(_), RequestVerdict::Disconnect) => {
+                        metrics::counter!(m::LIMIT_DISCONNECTS, "reason" => "request_abuse").increment(1);
+                        tracing::debug!(conn = conn.id, "connection closed for sending past its request rate");
+                        break Some((close_code::TOO_MANY_REQUESTS, "too many requests"));
+                    }
                     // The reader has checked the code: echo it (RFC 6455 §5.5.1).
-                    Ok(Incoming::Close(code)) => break Some((code.unwrap_or(1000), "")),
-                    Ok(Incoming::Text(text)) => {
+                    (Ok(Incoming::Close(code)), _) => break Some((code.unwrap_or(1000), "")),
+                    (Ok(Incoming::Text(text)), RequestVerdict::Refuse) => {
+                        conn.out.push(Out::Frame(dispatch::rate_limited_reply(&text)));
+                    }
+                    (Ok(Incoming::Text(text)), RequestVerdict::Serve) => {
                         let reply = dispatch::handle_text(&ctx, &conn, &text).await;
                         conn.out.push(Out::Frame(reply));
                     }
-                    Ok(Incoming::Binary(_)) => {
+                    (Ok(Incoming::Binary(_)), RequestVerdict::Refuse) => {
+                        conn.out.push(Out::Frame(dispatch::rate_limited_reply("")));
+                    }
+                    (Ok(Incoming::Binary(_)), RequestVerdict::Serve) => {
                         conn.out.push(Out::Frame(dispatch::binary_reply()));
                     }
-                    Ok(Incoming::Ping(payload)) => {
+                    // Pings past the rate go unanswered.
+                    (Ok(Incoming::Ping(_)), RequestVerdict::Refuse) => {}
+                    (Ok(Incoming::Ping(payload)), RequestVerdict::Serve) => {
                         conn.out.push(Out::Pong(payload));
                     }
-                    Ok(Incoming::Pong) => {}
+                    (Ok(Incoming::Pong), _) => {}
                 }
             }
         }

@@ -1,10 +1,42 @@
 //! Client-to-server frames: masked, possibly fragmented, with control
 //! frames interleaved. Reads are cancel-safe: everything read stays in the
 //! reader, so a `select!` may drop `next()` at any await.
+//!
+//! What the reader holds beyond its resting buffer is charged to the
+//! gateway's incoming budget, and an unfinished message has a deadline
+//! (`ReadGuard`): many slow or stalled senders cannot pin memory.
 
 use super::frame::{OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
+use crate::limits::IncomingBudget;
 use bytes::Bytes;
+use roomcast_core::model::now_ms;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// What bounds a reader besides the message size.
+pub struct ReadGuard {
+    /// Charged with what the buffers hold beyond the resting read buffer.
+    pub budget: Arc<IncomingBudget>,
+    /// Since when (ms) an unfinished message (or frame) is held; 0 if none.
+    /// Shared with the sweeper, which enforces the deadline on clients that
+    /// went silent.
+    pub incomplete_since_ms: Arc<AtomicI64>,
+    /// How long a message may stay unfinished.
+    pub message_timeout_ms: i64,
+}
+
+impl ReadGuard {
+    /// No budget and no deadline (unit tests).
+    #[cfg(test)]
+    pub fn unlimited() -> Self {
+        Self {
+            budget: Arc::new(IncomingBudget::unlimited()),
+            incomplete_since_ms: Arc::new(AtomicI64::new(0)),
+            message_timeout_ms: i64::MAX,
+        }
+    }
+}
 
 const OP_CONTINUATION: u8 = 0x0;
 
@@ -30,6 +62,10 @@ pub enum ReadError {
     TooBig,
     /// A text message that is not UTF-8 (close 1007).
     BadUtf8,
+    /// A message not completed within the deadline (close 1008).
+    Timeout,
+    /// The gateway's incoming budget is spent (close 1013).
+    OverBudget,
 }
 
 impl ReadError {
@@ -43,6 +79,8 @@ impl ReadError {
             ReadError::Protocol(why) => Some((Self::PROTOCOL_ERROR, why)),
             ReadError::TooBig => Some((crate::protocol::close::TOO_BIG, "frame too large")),
             ReadError::BadUtf8 => Some((Self::INVALID_PAYLOAD, "text is not valid utf-8")),
+            ReadError::Timeout => Some((crate::protocol::close::MESSAGE_TIMEOUT, "message not completed in time")),
+            ReadError::OverBudget => Some((crate::protocol::close::BUSY, "server busy; try again later")),
         }
     }
 }
@@ -59,10 +97,25 @@ pub struct FrameReader<R> {
     fragments: Option<(u8, Vec<u8>)>,
     /// How much of a fragmented text message is known to be valid UTF-8.
     utf8_checked: usize,
+    guard: ReadGuard,
+    /// Bytes charged to the budget now.
+    charged: usize,
+}
+
+impl<R> Drop for FrameReader<R> {
+    fn drop(&mut self) {
+        self.guard.budget.shrink(self.charged);
+        self.guard.incomplete_since_ms.store(0, Ordering::Relaxed);
+    }
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
+    #[cfg(test)]
     pub fn new(io: R, chunk: usize, max_message: usize) -> Self {
+        Self::with_guard(io, chunk, max_message, ReadGuard::unlimited())
+    }
+
+    pub fn with_guard(io: R, chunk: usize, max_message: usize, guard: ReadGuard) -> Self {
         Self {
             io,
             buf: Vec::new(),
@@ -71,17 +124,64 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             max_message,
             fragments: None,
             utf8_checked: 0,
+            guard,
+            charged: 0,
         }
     }
 
     /// The next complete message.
     pub async fn next(&mut self) -> Result<Incoming, ReadError> {
         loop {
-            if let Some(msg) = self.parse()? {
+            let parsed = self.parse();
+            self.charge()?;
+            if let Some(msg) = parsed? {
+                if matches!(msg, Incoming::Text(_) | Incoming::Binary) {
+                    // Progress: the deadline starts over for what follows.
+                    self.guard.incomplete_since_ms.store(0, Ordering::Relaxed);
+                }
+                self.track_incomplete()?;
                 return Ok(msg);
             }
+            self.track_incomplete()?;
             self.fill().await?;
         }
+    }
+
+    /// Charges (or gives back) the change in what the buffers hold beyond
+    /// the resting read buffer.
+    fn charge(&mut self) -> Result<(), ReadError> {
+        let held =
+            self.buf.capacity().saturating_sub(self.chunk) + self.fragments.as_ref().map_or(0, |(_, p)| p.capacity());
+        if held > self.charged {
+            if !self.guard.budget.try_grow(held - self.charged) {
+                metrics::counter!(crate::metrics::LIMIT_REFUSALS, "limit" => "incoming_budget").increment(1);
+                return Err(ReadError::OverBudget);
+            }
+        } else if held < self.charged {
+            self.guard.budget.shrink(self.charged - held);
+        }
+        self.charged = held;
+        Ok(())
+    }
+
+    /// Starts the deadline when an unfinished message (or frame) is held,
+    /// clears it when none is, and fails once it has passed.
+    fn track_incomplete(&mut self) -> Result<(), ReadError> {
+        let incomplete = self.fragments.is_some() || self.start < self.buf.len();
+        let since = self.guard.incomplete_since_ms.load(Ordering::Relaxed);
+        if !incomplete {
+            if since != 0 {
+                self.guard.incomplete_since_ms.store(0, Ordering::Relaxed);
+            }
+            return Ok(());
+        }
+        let now = now_ms();
+        if since == 0 {
+            self.guard.incomplete_since_ms.store(now, Ordering::Relaxed);
+        } else if now - since > self.guard.message_timeout_ms {
+            return Err(ReadError::Timeout);
+        }
+        Ok(())
     }
 
     /// Reads more from the socket into the buffer.
@@ -97,6 +197,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             self.buf.shrink_to(self.chunk);
         }
         self.buf.reserve(self.chunk);
+        // Charged before waiting, so a sender that stalls now is counted.
+        self.charge()?;
         match self.io.read_buf(&mut self.buf).await {
             Ok(0) | Err(_) => Err(ReadError::Gone),
             Ok(_) => Ok(()),
@@ -449,5 +551,45 @@ mod tests {
         tx.write_all(&masked(true, OP_TEXT, b"again")).await.unwrap();
         assert_eq!(r.next().await, Ok(Incoming::Text("again".into())));
         assert!(r.buf.capacity() <= 256 * 4, "capacity {}", r.buf.capacity());
+    }
+
+    #[tokio::test]
+    async fn held_bytes_are_charged_and_an_unfinished_message_has_a_deadline() {
+        let budget = Arc::new(IncomingBudget::new(3000));
+        let guard = |timeout| ReadGuard {
+            budget: budget.clone(),
+            incomplete_since_ms: Arc::new(AtomicI64::new(0)),
+            message_timeout_ms: timeout,
+        };
+        let (mut tx, rx) = tokio::io::duplex(64 * 1024);
+        use tokio::io::AsyncWriteExt;
+        tx.write_all(&masked(false, OP_TEXT, &[b'a'; 1000])).await.unwrap();
+        tx.write_all(&masked(true, OP_PING, b"")).await.unwrap();
+        let mut r = FrameReader::with_guard(rx, 64, 1 << 20, guard(i64::MAX));
+        assert_eq!(r.next().await, Ok(Incoming::Ping(Bytes::new())));
+        assert!(budget.used() >= 1000, "the fragment is charged: {}", budget.used());
+        assert_ne!(r.guard.incomplete_since_ms.load(Ordering::Relaxed), 0);
+        // A second reader cannot take what is left of the budget.
+        let (mut tx2, rx2) = tokio::io::duplex(64 * 1024);
+        tx2.write_all(&masked(true, OP_TEXT, &[b'b'; 2500])).await.unwrap();
+        let mut r2 = FrameReader::with_guard(rx2, 64, 1 << 20, guard(i64::MAX));
+        assert_eq!(r2.next().await, Err(ReadError::OverBudget));
+        drop(r2);
+        tx.write_all(&masked(true, OP_CONTINUATION, b"!")).await.unwrap();
+        assert!(matches!(r.next().await, Ok(Incoming::Text(t)) if t.len() == 1001));
+        assert_eq!(r.guard.incomplete_since_ms.load(Ordering::Relaxed), 0);
+        drop(r);
+        assert_eq!(budget.used(), 0, "everything given back");
+
+        // Past the deadline, the next frame that arrives ends the connection.
+        let (mut tx, rx) = tokio::io::duplex(1024);
+        tx.write_all(&masked(false, OP_TEXT, b"never finished")).await.unwrap();
+        let mut r = FrameReader::with_guard(rx, 64, 1 << 20, guard(20));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        tx.write_all(&masked(true, OP_PING, b"")).await.unwrap();
+        assert_eq!(r.next().await, Ok(Incoming::Ping(Bytes::new())));
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        tx.write_all(&masked(true, OP_PING, b"")).await.unwrap();
+        assert_eq!(r.next().await, Err(ReadError::Timeout));
     }
 }

@@ -74,7 +74,7 @@ impl ClusterConnections {
         Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
-                apps: Apps::new(config.apps.clone()),
+                apps: Apps::new(config.apps.clone()).with_sig_policy(config.auth),
                 store: self.store.clone(),
                 presence: Arc::new(RedisPresence::new(self.redis.clone(), self.id.clone())),
                 sequencer: Arc::new(RedisSequencer::new(self.redis.clone(), config.rooms.frequency)),

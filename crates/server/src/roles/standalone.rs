@@ -40,7 +40,7 @@ impl Standalone {
         let rooms = Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
-                apps: Apps::new(config.apps.clone()),
+                apps: Apps::new(config.apps.clone()).with_sig_policy(config.auth),
                 store: Arc::new(MemoryStore::new()),
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),

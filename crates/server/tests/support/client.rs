@@ -53,6 +53,26 @@ impl Client {
         }
     }
 
+    /// A connection to `url` through a proxy that says the client is
+    /// `forwarded_for` (`X-Forwarded-For`), for servers that trust loopback
+    /// as a proxy (see `abuse_config`).
+    pub async fn connect_from(url: &str, forwarded_for: &str) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = url.into_client_request().expect("valid url");
+        req.headers_mut()
+            .insert("x-forwarded-for", forwarded_for.parse().expect("header value"));
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
+            .await
+            .expect("websocket connects");
+        Self {
+            ws,
+            next_id: 1,
+            pushes: VecDeque::new(),
+            events: VecDeque::new(),
+            closed: None,
+        }
+    }
+
     /// A connection to the server at `http`, not logged in, no app named.
     pub async fn raw_at(http: SocketAddr) -> Self {
         Self::connect(&format!("ws://{http}/ws")).await

@@ -7,6 +7,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod admin;
+pub mod chat;
 pub mod client;
 pub mod cluster;
 pub mod grpc;
@@ -17,6 +18,7 @@ pub mod roomcast;
 pub mod server;
 
 pub use admin::*;
+pub use chat::Chat;
 pub use client::*;
 pub use messages::*;
 pub use process::*;
@@ -39,6 +41,7 @@ pub use roomcast_core::freq::FrequencyOptions;
 pub use roomcast_core::model::now_ms;
 pub use roomcast_core::ports::hook::HookSettings;
 pub use roomcast_core::ratelimit::RateOptions;
+pub use roomcast_gateway::{LimitOptions, Lockout};
 pub use roomcast_moderation::{Category, ListSource};
 pub use roomcast_proto::v1 as pb;
 pub use roomcast_proto::v1::moderation_admin_service_client::ModerationAdminServiceClient;

@@ -300,6 +300,16 @@ pub fn try_http_get(addr: SocketAddr, path: &str, timeout: Duration) -> std::io:
 
 /// [`try_http_get`] off the async runtime, bounded by the harness wait; it
 /// must succeed.
+/// The value of one series of the server's `/metrics` (the whole line up to
+/// the value, labels included, e.g. `roomcast_limit_refusals_total{limit="join_quit"}`).
+pub async fn metric(addr: SocketAddr, series: &str) -> f64 {
+    let (status, body) = http_get(addr, "/metrics").await;
+    assert_eq!(status, 200, "{body}");
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{series} missing from /metrics:\n{body}"))
+}
+
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     let p = path.to_string();
     tokio::task::spawn_blocking(move || try_http_get(addr, &p, super::WAIT))

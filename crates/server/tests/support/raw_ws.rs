@@ -41,6 +41,19 @@ pub async fn http_head(addr: SocketAddr, request: &str) -> (TcpStream, String) {
     (tcp, String::from_utf8(head).unwrap())
 }
 
+/// A version-13 upgrade request for `path` with extra header lines
+/// (`"X-Forwarded-For: 1.2.3.4"`).
+pub fn upgrade_request_with(addr: SocketAddr, path: &str, headers: &[&str]) -> String {
+    let mut req = upgrade_request(addr, path, "13");
+    req.truncate(req.len() - 2);
+    for h in headers {
+        req.push_str(h);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    req
+}
+
 /// A WebSocket upgrade request for `path` offering protocol `version`.
 pub fn upgrade_request(addr: SocketAddr, path: &str, version: &str) -> String {
     format!(
@@ -110,6 +123,33 @@ impl RawWs {
             "{head}"
         );
         Self { tcp, buf: Vec::new() }
+    }
+
+    /// Upgrades with extra header lines; `Err(response head)` when refused.
+    pub async fn try_connect_with(addr: SocketAddr, path: &str, headers: &[&str]) -> Result<Self, String> {
+        let (tcp, head) = http_head(addr, &upgrade_request_with(addr, path, headers)).await;
+        if !head.starts_with("HTTP/1.1 101") {
+            return Err(head);
+        }
+        Ok(Self { tcp, buf: Vec::new() })
+    }
+
+    /// Writes one masked text frame holding a request `{"id","op","data"}`.
+    pub async fn write_request(&mut self, id: u64, op: &str, data: serde_json::Value) -> std::io::Result<()> {
+        let frame = serde_json::json!({ "id": id, "op": op, "data": data }).to_string();
+        self.write_frame(OP_TEXT, frame.as_bytes()).await
+    }
+
+    /// The next text frame as JSON (pings and other frames skipped); `None`
+    /// once a close arrives or the stream ends.
+    pub async fn read_json(&mut self) -> Option<serde_json::Value> {
+        loop {
+            match self.read_frame().await? {
+                (OP_TEXT, payload) => return Some(serde_json::from_slice(&payload).expect("json frame")),
+                (OP_CLOSE, _) => return None,
+                _ => {}
+            }
+        }
     }
 
     /// Writes raw bytes. The server may hang up mid-write, so the result is

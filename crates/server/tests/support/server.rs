@@ -30,6 +30,16 @@ pub fn base_config() -> Config {
     c
 }
 
+/// `base_config` for abuse tests: loopback is a trusted proxy and nothing
+/// is exempt from per-IP limits, so a test poses as any client address with
+/// `X-Forwarded-For` (see `Client::connect_from`); the rest is loopback.
+pub fn abuse_config() -> Config {
+    let mut c = base_config();
+    c.gateway.limits.trusted_proxies = vec!["127.0.0.1".into()];
+    c.gateway.limits.exempt_ips = vec![];
+    c
+}
+
 /// The test app as a `[[apps]]` table of a config file.
 pub fn app_toml() -> String {
     format!(

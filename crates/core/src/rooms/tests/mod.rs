@@ -222,11 +222,14 @@ impl Harness {
 
     pub fn build(setup: Setup) -> Self {
         let Setup {
-            opts,
+            mut opts,
             hook: hook_settings,
             process_sends,
             counters: counter_policy,
         } = setup;
+        // The rules' tests look at every tip as it is published; coalescing
+        // has its own tests (`member_tips.rs`).
+        opts.member_tip_interval_ms = 0;
         let app = AppConfig {
             sdkappid: APP,
             secret: "0123456789abcdef0123456789abcdef".into(),
