@@ -47,6 +47,12 @@ pub struct GatewayOptions {
     /// How long a room event after a sequence gap waits for the gap to fill
     /// (cluster mode; moderators may publish slightly out of order).
     pub reorder_window_ms: u64,
+    /// Browser origins allowed to open `/ws` (exact `Origin` values, e.g.
+    /// `https://live.example.com`). An upgrade with an `Origin` header not
+    /// listed is refused with 403 (cross-site WebSocket hijacking); requests
+    /// without `Origin` (native apps, servers) are not browsers and pass.
+    /// Empty (the default): every origin is allowed.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for GatewayOptions {
@@ -70,6 +76,7 @@ impl Default for GatewayOptions {
             reorder_window_ms: 500,
             fanout_batch_ms: 100,
             fanout_batch_full_members: 10_000,
+            allowed_origins: Vec::new(),
         }
     }
 }
