@@ -36,7 +36,12 @@ pub(crate) fn addr_of(listener: &TcpListener) -> SocketAddr {
 pub(crate) type ServerTask = JoinHandle<Result<(), String>>;
 
 /// Serves `router` on `listener` through our accept loop until `stop`.
-pub(crate) fn spawn_http(listener: TcpListener, router: Router, opts: ListenOptions, stop: CancellationToken) -> ServerTask {
+pub(crate) fn spawn_http(
+    listener: TcpListener,
+    router: Router,
+    opts: ListenOptions,
+    stop: CancellationToken,
+) -> ServerTask {
     crate::listen::serve_http(listener, router, opts, stop)
 }
 
@@ -65,7 +70,12 @@ pub(crate) fn http_options(server: &ServerOptions, tls: Option<&Tls>) -> ListenO
 }
 
 /// Serves the operations endpoints on their own listener (plain HTTP).
-pub(crate) fn spawn_ops(listener: TcpListener, ops: Router, server: &ServerOptions, stop: CancellationToken) -> ServerTask {
+pub(crate) fn spawn_ops(
+    listener: TcpListener,
+    ops: Router,
+    server: &ServerOptions,
+    stop: CancellationToken,
+) -> ServerTask {
     spawn_http(listener, ops, ListenOptions::new("ops", server), stop)
 }
 
@@ -151,12 +161,9 @@ pub(crate) async fn spawn_grpc(
             .into_server()
             .max_decoding_message_size(limits.max_message_bytes),
     );
-    let internal = api.internal.map(|i| {
-        guard.limit(
-            i.into_server()
-                .max_decoding_message_size(limits.max_message_bytes),
-        )
-    });
+    let internal = api
+        .internal
+        .map(|i| guard.limit(i.into_server().max_decoding_message_size(limits.max_message_bytes)));
     let opts = ListenOptions::new("grpc", server).with_tls(tls.map(|t| t.acceptor(b"h2")));
     let per_connection = limits.max_concurrent_calls_per_connection;
     let incoming = crate::listen::grpc_incoming(listener, opts, stop.clone());
@@ -173,9 +180,7 @@ pub(crate) async fn spawn_grpc(
             .add_service(admin)
             .add_service(moderation)
             .add_optional_service(internal)
-            .serve_with_incoming_shutdown(incoming, async move {
-                stop.cancelled().await
-            })
+            .serve_with_incoming_shutdown(incoming, async move { stop.cancelled().await })
             .await
             .map_err(|e| e.to_string())
     }))

@@ -160,4 +160,3 @@ impl AsyncWrite for GrpcIo {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
-

@@ -12,13 +12,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::codegen::Service;
 
-/// Serves `router` on `listener` until `stop`.
-pub(crate) fn serve(
+/// Serves `router` on `listener` until `stop`. Each request carries the
+/// client's address as `ConnectInfo<SocketAddr>`.
+pub fn serve(
     listener: TcpListener,
     router: Router,
     opts: ListenOptions,
     stop: CancellationToken,
-) -> crate::serve::ServerTask {
+) -> tokio::task::JoinHandle<Result<(), String>> {
     let pending = opts.pending();
     tokio::spawn(async move {
         loop {

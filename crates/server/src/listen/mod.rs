@@ -22,7 +22,7 @@ mod proxy;
 mod tls;
 
 pub(crate) use grpc::incoming as grpc_incoming;
-pub(crate) use http::serve as serve_http;
+pub use http::serve as serve_http;
 pub(crate) use tls::Tls;
 
 use pending::Pending;
@@ -111,7 +111,7 @@ impl GrpcLimits {
 
 /// How one listener treats new connections.
 #[derive(Clone)]
-pub(crate) struct ListenOptions {
+pub struct ListenOptions {
     /// Metric label: `http`, `grpc` or `ops`.
     pub name: &'static str,
     pub header_read_timeout: Duration,

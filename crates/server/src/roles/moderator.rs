@@ -76,7 +76,12 @@ impl ModeratorNode {
         let sync = screening.spawn_sync(&config, background.clone());
         let (health, health_task) = conns.spawn_health(&config, background.clone());
         let ready = ready_until(&shutdown, Some(health));
-        let server = spawn_ops(http, ops_router(ready, telemetry::prometheus()), &config.server, stop.clone());
+        let server = spawn_ops(
+            http,
+            ops_router(ready, telemetry::prometheus()),
+            &config.server,
+            stop.clone(),
+        );
         tracing::info!(id = %conns.id, "moderator running");
         if let Err(e) = moderator.run(shutdown).await {
             tracing::error!(error = %e, "moderator failed");

@@ -109,9 +109,7 @@ impl Standalone {
         let stop = CancellationToken::new();
         let tls = tls(&config.server, &stop)?;
         let ops_routes = ops_router(ready_until(&shutdown, None), telemetry::prometheus());
-        let mut router = gateway
-            .router()
-            .merge(demo::router(&config, demo::Role::Standalone));
+        let mut router = gateway.router().merge(demo::router(&config, demo::Role::Standalone));
         let mut tasks = Vec::new();
         match ops {
             Some(listener) => tasks.push(spawn_ops(listener, ops_routes, &config.server, stop.clone())),

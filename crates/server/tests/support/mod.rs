@@ -15,6 +15,7 @@ pub mod process;
 pub mod raw_ws;
 pub mod roomcast;
 pub mod server;
+pub mod transport;
 
 pub use admin::*;
 pub use client::*;
