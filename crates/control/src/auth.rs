@@ -5,6 +5,7 @@ use crate::error::ControlError;
 use roomcast_core::apps::{Apps, now_secs};
 use roomcast_core::ids::AppId;
 use tonic::Request;
+use tonic::metadata::MetadataMap;
 
 /// Metadata keys of the admin API.
 pub mod metadata {
@@ -16,7 +17,12 @@ pub mod metadata {
 
 /// Authenticates an admin caller and returns the app it is scoped to.
 pub(crate) fn authorize<T>(apps: &Apps, req: &Request<T>) -> Result<AppId, ControlError> {
-    let md = req.metadata();
+    authorize_metadata(apps, req.metadata())
+}
+
+/// [`authorize`] on the metadata alone: what the guard checks before a
+/// request body is read.
+pub(crate) fn authorize_metadata(apps: &Apps, md: &MetadataMap) -> Result<AppId, ControlError> {
     let text = |key: &'static str| -> Result<Option<&str>, ControlError> {
         md.get(key)
             .map(|v| v.to_str().map_err(|_| ControlError::BadMetadata(key)))

@@ -58,6 +58,9 @@ pub enum ControlError {
     BadMetadata(&'static str),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The gRPC port serves `server.grpc.max_concurrent_calls` already.
+    #[error("server busy: too many calls in progress; retry later")]
+    Busy,
     #[error(transparent)]
     Core(#[from] CoreError),
 }
@@ -67,6 +70,7 @@ impl ControlError {
         match self {
             ControlError::MissingMetadata(_) | ControlError::BadMetadata(_) => 70002,
             ControlError::InvalidArgument(_) => 10004,
+            ControlError::Busy => 10002,
             ControlError::Core(e) => e.code(),
         }
     }
@@ -78,6 +82,7 @@ impl ControlError {
             ControlError::MissingMetadata(_) => "MISSING_METADATA",
             ControlError::BadMetadata(_) => "INVALID_METADATA",
             ControlError::InvalidArgument(_) => "INVALID_ARGUMENT",
+            ControlError::Busy => "SERVER_BUSY",
             ControlError::Core(e) => match e {
                 CoreError::InvalidParameter(_) => "INVALID_PARAMETER",
                 CoreError::InvalidRoomId(_) => "INVALID_ROOM_ID",
@@ -112,7 +117,7 @@ impl ControlError {
     }
 
     fn retryable(&self) -> bool {
-        matches!(self, ControlError::Core(e) if e.retryable())
+        matches!(self, ControlError::Busy) || matches!(self, ControlError::Core(e) if e.retryable())
     }
 
     /// The encoded `google.rpc.Status` of this error.
@@ -152,6 +157,7 @@ impl ControlError {
         match self {
             ControlError::MissingMetadata(_) | ControlError::BadMetadata(_) => Code::Unauthenticated,
             ControlError::InvalidArgument(_) => Code::InvalidArgument,
+            ControlError::Busy => Code::ResourceExhausted,
             ControlError::Core(e) => match e {
                 CoreError::InvalidParameter(_)
                 | CoreError::InvalidRoomId(_)

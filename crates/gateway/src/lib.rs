@@ -119,6 +119,14 @@ impl Gateway {
         self.ctx.conns.count()
     }
 
+    /// How many more connections this gateway takes
+    /// (`max_connections` minus those it holds): the listener counts
+    /// connections that have not upgraded yet against it.
+    pub fn capacity(&self) -> std::sync::Arc<dyn Fn() -> usize + Send + Sync> {
+        let ctx = self.ctx.clone();
+        std::sync::Arc::new(move || ctx.opts.max_connections.saturating_sub(ctx.conns.count()))
+    }
+
     pub fn local_room_count(&self) -> usize {
         self.ctx.local.room_count()
     }

@@ -53,6 +53,12 @@ pub struct GatewayOptions {
     pub autobahn_echo: bool,
     /// Abuse limits (`[gateway.limits]`).
     pub limits: crate::limits::LimitOptions,
+    /// Browser origins allowed to open `/ws` (exact `Origin` values, e.g.
+    /// `https://live.example.com`). An upgrade with an `Origin` header not
+    /// listed is refused with 403 (cross-site WebSocket hijacking); requests
+    /// without `Origin` (native apps, servers) are not browsers and pass.
+    /// Empty (the default): every origin is allowed.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for GatewayOptions {
@@ -78,6 +84,7 @@ impl Default for GatewayOptions {
             fanout_batch_full_members: 10_000,
             autobahn_echo: false,
             limits: Default::default(),
+            allowed_origins: Vec::new(),
         }
     }
 }

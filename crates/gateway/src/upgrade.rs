@@ -37,6 +37,9 @@ pub(crate) async fn ws_upgrade(
     {
         return (StatusCode::BAD_REQUEST, "unknown sdkAppId").into_response();
     }
+    if !origin_allowed(&ctx.opts.allowed_origins, req.headers()) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
     let switching = match ws::handshake::answer(req.headers()) {
         Ok(r) => r,
         Err(refused) => return refused.into_response(),
@@ -76,4 +79,22 @@ pub(crate) async fn ws_upgrade(
         }
     });
     switching
+}
+
+/// Whether a browser page from the request's `Origin` may open a socket:
+/// always when no list is configured or the request carries no `Origin`
+/// (not a browser); otherwise only an exact (ASCII case-insensitive) match.
+fn origin_allowed(allowed: &[String], headers: &axum::http::HeaderMap) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }

@@ -26,6 +26,30 @@ pub struct ServerOptions {
     /// for load balancers and Kubernetes endpoints to drop the process
     /// (e.g. 5000 in Kubernetes); 0 outside.
     pub shutdown_delay_ms: u64,
+    /// `/healthz`, `/readyz` and `/metrics` on their own (plain HTTP)
+    /// address; when set they are not served on `http_addr`. Unset: they
+    /// share `http_addr`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ops_addr: Option<SocketAddr>,
+    /// A new connection must complete its PROXY header, TLS handshake and
+    /// HTTP request headers (gRPC: the HTTP/2 preface) within this long, or
+    /// it is closed.
+    pub header_read_timeout_ms: u64,
+    /// Per listener: connections not yet upgraded to a WebSocket (gRPC: that
+    /// have not sent the HTTP/2 preface). At the cap the oldest such
+    /// connection is closed to make room. On the WebSocket listener they also
+    /// count toward `gateway.max_connections`.
+    pub max_pending_connections: usize,
+    /// Every connection starts with a PROXY protocol (v1 or v2) header from
+    /// a trusted load balancer; its source address is the client's address.
+    /// Connections without one are refused. Enable only when every peer
+    /// that can reach the ports is such a proxy.
+    pub proxy_protocol: bool,
+    /// TLS on the WebSocket/HTTP listener and the gRPC listener.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::listen::TlsOptions>,
+    /// Limits of the gRPC port.
+    pub grpc: crate::listen::GrpcLimits,
 }
 
 impl Default for ServerOptions {
@@ -34,7 +58,34 @@ impl Default for ServerOptions {
             http_addr: ([127, 0, 0, 1], 8080).into(),
             grpc_addr: ([127, 0, 0, 1], 50051).into(),
             shutdown_delay_ms: 0,
+            ops_addr: None,
+            header_read_timeout_ms: 10_000,
+            max_pending_connections: 1024,
+            proxy_protocol: false,
+            tls: None,
+            grpc: Default::default(),
         }
+    }
+}
+
+impl ServerOptions {
+    fn validate(&self) -> Result<(), String> {
+        if self.http_addr == self.grpc_addr && self.http_addr.port() != 0 {
+            return Err("server.http_addr and server.grpc_addr must differ".into());
+        }
+        if let Some(ops) = self.ops_addr
+            && ops.port() != 0
+            && (ops == self.http_addr || ops == self.grpc_addr)
+        {
+            return Err("server.ops_addr must differ from http_addr and grpc_addr".into());
+        }
+        if self.header_read_timeout_ms == 0 || self.max_pending_connections == 0 {
+            return Err("server.header_read_timeout_ms and server.max_pending_connections must be positive".into());
+        }
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(|e| format!("server.tls: {e}"))?;
+        }
+        self.grpc.validate().map_err(|e| format!("server.grpc: {e}"))
     }
 }
 
@@ -143,9 +194,7 @@ impl Config {
         if self.bus.subscription_capacity == 0 {
             return Err(err("bus.subscription_capacity must be positive".into()));
         }
-        if self.server.http_addr == self.server.grpc_addr && self.server.http_addr.port() != 0 {
-            return Err(err("server.http_addr and server.grpc_addr must differ".into()));
-        }
+        self.server.validate().map_err(err)?;
         Ok(())
     }
 }

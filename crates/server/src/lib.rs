@@ -4,6 +4,7 @@ pub mod config;
 pub mod demo;
 mod error;
 mod http;
+pub mod listen;
 pub mod roles;
 mod serve;
 pub mod telemetry;

@@ -2,9 +2,11 @@
 //! operations endpoints), the gRPC server (admin API, health, reflection)
 //! and an orderly stop.
 
+use crate::config::ServerOptions;
 use crate::error::ServerError;
+use crate::listen::{ListenOptions, Tls};
 use axum::Router;
-use roomcast_control::{AdminService, InternalService, ModerationService};
+use roomcast_control::{AdminService, Guard, InternalService, ModerationService};
 use roomcast_core::ports::submit::MessageSubmitter;
 use roomcast_core::rooms::Rooms;
 use roomcast_moderation::service::Lists;
@@ -33,22 +35,48 @@ pub(crate) fn addr_of(listener: &TcpListener) -> SocketAddr {
 
 pub(crate) type ServerTask = JoinHandle<Result<(), String>>;
 
-/// Serves `router` until `stop`.
-pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: CancellationToken) -> ServerTask {
-    use axum::serve::ListenerExt;
-    // Small frames (replies, single events) must not wait for Nagle.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    tokio::spawn(async move {
-        // Connect info: the gateway's per-IP limits need the peer address.
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .map_err(|e| e.to_string())
-    })
+/// Serves `router` on `listener` through our accept loop until `stop`.
+pub(crate) fn spawn_http(
+    listener: TcpListener,
+    router: Router,
+    opts: ListenOptions,
+    stop: CancellationToken,
+) -> ServerTask {
+    crate::listen::serve_http(listener, router, opts, stop)
+}
+
+/// Binds `server.ops_addr` if it is set.
+pub(crate) async fn bind_ops(server: &ServerOptions) -> Result<Option<TcpListener>, ServerError> {
+    match server.ops_addr {
+        Some(addr) => Ok(Some(bind(addr).await?)),
+        None => Ok(None),
+    }
+}
+
+/// TLS for the public listeners, if configured, reloading its files until
+/// `stop`.
+pub(crate) fn tls(server: &ServerOptions, stop: &CancellationToken) -> Result<Option<Tls>, ServerError> {
+    let Some(opts) = &server.tls else {
+        return Ok(None);
+    };
+    let tls = Tls::new(opts).map_err(|e| ServerError::Config(format!("server.tls: {e}")))?;
+    tls.spawn_reload(stop.clone());
+    Ok(Some(tls))
+}
+
+/// The public HTTP listener's options: TLS (HTTP/1.1) if configured.
+pub(crate) fn http_options(server: &ServerOptions, tls: Option<&Tls>) -> ListenOptions {
+    ListenOptions::new("http", server).with_tls(tls.map(|t| t.acceptor(b"http/1.1")))
+}
+
+/// Serves the operations endpoints on their own listener (plain HTTP).
+pub(crate) fn spawn_ops(
+    listener: TcpListener,
+    ops: Router,
+    server: &ServerOptions,
+    stop: CancellationToken,
+) -> ServerTask {
+    spawn_http(listener, ops, ListenOptions::new("ops", server), stop)
 }
 
 /// What the gRPC port serves.
@@ -96,6 +124,8 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
 pub(crate) async fn spawn_grpc(
     listener: TcpListener,
     api: AdminApi,
+    server: &ServerOptions,
+    tls: Option<&Tls>,
     draining: CancellationToken,
     stop: CancellationToken,
 ) -> Result<ServerTask, ServerError> {
@@ -115,20 +145,42 @@ pub(crate) async fn spawn_grpc(
     let reflection_err = |e: tonic_reflection::server::Error| ServerError::Serve(e.to_string());
     let reflection_v1 = reflection_builder().build_v1().map_err(reflection_err)?;
     let reflection_v1alpha = reflection_builder().build_v1alpha().map_err(reflection_err)?;
-    let moderation = ModerationService::new(api.rooms.apps().clone(), api.lists).into_server();
-    let admin = AdminService::new(api.rooms, api.submitter).into_server();
-    let internal = api.internal.map(InternalService::into_server);
+    let limits = &server.grpc;
+    let guard = Guard::new(
+        api.rooms.apps().clone(),
+        limits.max_concurrent_calls,
+        Duration::from_millis(limits.broadcast_interval_ms),
+    );
+    let moderation = guard.admin(
+        ModerationService::new(api.rooms.apps().clone(), api.lists)
+            .into_server()
+            .max_decoding_message_size(limits.max_import_message_bytes),
+    );
+    let admin = guard.admin(
+        AdminService::new(api.rooms, api.submitter)
+            .into_server()
+            .max_decoding_message_size(limits.max_message_bytes),
+    );
+    let internal = api
+        .internal
+        .map(|i| guard.limit(i.into_server().max_decoding_message_size(limits.max_message_bytes)));
+    let opts = ListenOptions::new("grpc", server).with_tls(tls.map(|t| t.acceptor(b"h2")));
+    let per_connection = limits.max_concurrent_calls_per_connection;
+    let incoming = crate::listen::grpc_incoming(listener, opts, stop.clone());
     Ok(tokio::spawn(async move {
         tonic::transport::Server::builder()
+            .max_concurrent_streams(per_connection)
+            .concurrency_limit_per_connection(per_connection as usize)
+            // Connections whose peer vanished without a FIN are noticed.
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(admin)
             .add_service(moderation)
             .add_optional_service(internal)
-            .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
-                stop.cancelled().await
-            })
+            .serve_with_incoming_shutdown(incoming, async move { stop.cancelled().await })
             .await
             .map_err(|e| e.to_string())
     }))

@@ -32,6 +32,7 @@ pub fn prometheus() -> PrometheusHandle {
             roomcast_core::metrics::describe();
             roomcast_gateway::metrics::describe();
             roomcast_moderation::service::describe_metrics();
+            crate::listen::metrics::describe();
             metrics::describe_gauge!(BUILD_INFO, "always 1; labels: version of the running build");
             metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             handle

@@ -198,7 +198,11 @@ async fn send_message_with_msg_key_is_idempotent() {
 
 #[tokio::test]
 async fn send_notice_and_broadcast() {
-    let server = TestServer::start().await;
+    // Several broadcasts back to back: without the per-app broadcast rate
+    // (tested in transport_grpc.rs).
+    let mut config = base_config();
+    config.server.grpc.broadcast_interval_ms = 0;
+    let server = TestServer::start_with(config).await;
     let mut admin = server.admin().await;
     for id in ["n1", "n2", "n3"] {
         server.create_room(id, None).await;

@@ -9,7 +9,7 @@ use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_ops, tls, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::RedisReaper;
 use roomcast_control::{InternalService, run_reaper};
@@ -35,7 +35,8 @@ impl ControlNode {
         let conns = ClusterConnections::connect("control", &config).await?;
         let screening = conns.screening(&config)?;
         let rooms = conns.rooms(&config, None, Some(screening.screen.clone()));
-        let http = bind(config.server.http_addr).await?;
+        // Only the operations endpoints are served over HTTP here.
+        let http = bind(config.server.ops_addr.unwrap_or(config.server.http_addr)).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         Ok(Self {
             config,
@@ -75,9 +76,11 @@ impl ControlNode {
         let sync = screening.spawn_sync(&config, background.clone());
         let (health, health_task) = conns.spawn_health(&config, background.clone());
         let ready = ready_until(&shutdown, Some(health));
-        let mut servers = vec![spawn_http(
+        let tls = tls(&config.server, &stop)?;
+        let mut servers = vec![spawn_ops(
             http,
             ops_router(ready, telemetry::prometheus()),
+            &config.server,
             stop.clone(),
         )];
         let submitter = NatsSubmitter::new(
@@ -90,7 +93,7 @@ impl ControlNode {
             lists: screening.lists.clone(),
             internal: Some(InternalService::new(Arc::new(rooms.clone()), internal_token(&config))),
         };
-        servers.push(spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?);
+        servers.push(spawn_grpc(grpc, api, &config.server, tls.as_ref(), shutdown.clone(), stop.clone()).await?);
         let gateway_ttl = Duration::from_millis(config.cluster.gateway_ttl_ms);
         let reaper = tokio::spawn(run_reaper(
             Arc::new(RedisReaper::new(conns.redis.clone())),

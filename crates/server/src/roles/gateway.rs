@@ -8,7 +8,7 @@ use crate::config::ValidConfig;
 use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{addr_of, after_delay, bind, spawn_http, wait_stopped};
+use crate::serve::{addr_of, after_delay, bind, bind_ops, http_options, spawn_http, spawn_ops, tls, wait_stopped};
 use crate::telemetry;
 use roomcast_control::RemoteControl;
 use roomcast_gateway::Gateway;
@@ -24,6 +24,7 @@ pub struct GatewayNode {
     conns: ClusterConnections,
     gateway: Gateway,
     http: TcpListener,
+    ops: Option<TcpListener>,
 }
 
 impl GatewayNode {
@@ -40,11 +41,13 @@ impl GatewayNode {
         .map_err(|e| ServerError::Config(e.to_string()))?;
         let gateway = Gateway::build(config.gateway.clone(), rooms, Arc::new(submitter), Arc::new(control));
         let http = bind(config.server.http_addr).await?;
+        let ops = bind_ops(&config.server).await?;
         Ok(Self {
             config,
             conns,
             gateway,
             http,
+            ops,
         })
     }
 
@@ -56,6 +59,11 @@ impl GatewayNode {
         addr_of(&self.http)
     }
 
+    /// The operations endpoints' own address, if `server.ops_addr` is set.
+    pub fn ops_addr(&self) -> Option<SocketAddr> {
+        self.ops.as_ref().map(addr_of)
+    }
+
     /// Serves until `shutdown`, then drains the connections and stops.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
         let Self {
@@ -63,18 +71,24 @@ impl GatewayNode {
             conns,
             gateway,
             http,
+            ops,
         } = self;
         let stop = CancellationToken::new();
         let background = CancellationToken::new();
         let invalidation = conns.spawn_invalidation(&config, background.clone());
         let (health, health_task) = conns.spawn_health(&config, background.clone());
         let ready = ready_until(&shutdown, Some(health));
-        let router = gateway
-            .router()
-            .merge(ops_router(ready, telemetry::prometheus()))
-            .merge(demo::router(&config, demo::Role::Gateway));
+        let tls = tls(&config.server, &stop)?;
+        let ops_routes = ops_router(ready, telemetry::prometheus());
+        let mut router = gateway.router().merge(demo::router(&config, demo::Role::Gateway));
+        let mut servers = Vec::new();
+        match ops {
+            Some(listener) => servers.push(spawn_ops(listener, ops_routes, &config.server, stop.clone())),
+            None => router = router.merge(ops_routes),
+        }
         demo::announce(&config, demo::Role::Gateway, addr_of(&http));
-        let server = spawn_http(http, router, stop.clone());
+        let opts = http_options(&config.server, tls.as_ref()).with_capacity(gateway.capacity());
+        servers.push(spawn_http(http, router, opts, stop.clone()));
         // A heartbeat that lapsed (Redis outage, stall) lets the reaper drop
         // this gateway's presence: write it again once the heartbeat is back.
         let on_lost = {
@@ -102,7 +116,7 @@ impl GatewayNode {
         let _ = heartbeat.await;
         let _ = invalidation.await;
         stop.cancel();
-        wait_stopped(vec![server]).await;
+        wait_stopped(servers).await;
         conns.close().await;
         tracing::info!("gateway stopped");
         Ok(())

@@ -7,7 +7,7 @@ use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{addr_of, bind, spawn_http, wait_stopped};
+use crate::serve::{addr_of, bind, spawn_ops, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::RedisIdempotency;
 use roomcast_moderator::Moderator;
@@ -42,7 +42,8 @@ impl ModeratorNode {
         let idempotency = RedisIdempotency::new(conns.redis.clone(), submit_timeout, claim_ttl);
         let rooms = conns.rooms(&config, Some(Arc::new(idempotency)), Some(screening.screen.clone()));
         let moderator = Moderator::new(conns.nats.clone(), rooms, config.cluster.moderator_concurrency);
-        let http = bind(config.server.http_addr).await?;
+        // Only the operations endpoints are served over HTTP here.
+        let http = bind(config.server.ops_addr.unwrap_or(config.server.http_addr)).await?;
         Ok(Self {
             config,
             conns,
@@ -75,7 +76,12 @@ impl ModeratorNode {
         let sync = screening.spawn_sync(&config, background.clone());
         let (health, health_task) = conns.spawn_health(&config, background.clone());
         let ready = ready_until(&shutdown, Some(health));
-        let server = spawn_http(http, ops_router(ready, telemetry::prometheus()), stop.clone());
+        let server = spawn_ops(
+            http,
+            ops_router(ready, telemetry::prometheus()),
+            &config.server,
+            stop.clone(),
+        );
         tracing::info!(id = %conns.id, "moderator running");
         if let Err(e) = moderator.run(shutdown).await {
             tracing::error!(error = %e, "moderator failed");

@@ -6,7 +6,9 @@ use crate::config::ValidConfig;
 use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{
+    AdminApi, addr_of, after_delay, bind, bind_ops, http_options, spawn_grpc, spawn_http, spawn_ops, tls, wait_stopped,
+};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
@@ -30,6 +32,7 @@ pub struct Standalone {
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
+    ops: Option<TcpListener>,
 }
 
 impl Standalone {
@@ -63,6 +66,7 @@ impl Standalone {
         demo::create_dev_room(&config, &rooms).await;
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
+        let ops = bind_ops(&config.server).await?;
         Ok(Self {
             config,
             rooms,
@@ -70,6 +74,7 @@ impl Standalone {
             screening,
             http,
             grpc,
+            ops,
         })
     }
 
@@ -79,6 +84,11 @@ impl Standalone {
 
     pub fn grpc_addr(&self) -> SocketAddr {
         addr_of(&self.grpc)
+    }
+
+    /// The operations endpoints' own address, if `server.ops_addr` is set.
+    pub fn ops_addr(&self) -> Option<SocketAddr> {
+        self.ops.as_ref().map(addr_of)
     }
 
     pub fn rooms(&self) -> &Rooms {
@@ -94,21 +104,27 @@ impl Standalone {
             screening,
             http,
             grpc,
+            ops,
         } = self;
         let stop = CancellationToken::new();
-        let router = gateway
-            .router()
-            .merge(ops_router(ready_until(&shutdown, None), telemetry::prometheus()))
-            .merge(demo::router(&config, demo::Role::Standalone));
+        let tls = tls(&config.server, &stop)?;
+        let ops_routes = ops_router(ready_until(&shutdown, None), telemetry::prometheus());
+        let mut router = gateway.router().merge(demo::router(&config, demo::Role::Standalone));
+        let mut tasks = Vec::new();
+        match ops {
+            Some(listener) => tasks.push(spawn_ops(listener, ops_routes, &config.server, stop.clone())),
+            None => router = router.merge(ops_routes),
+        }
         demo::announce(&config, demo::Role::Standalone, addr_of(&http));
-        let http_task = spawn_http(http, router, stop.clone());
+        let opts = http_options(&config.server, tls.as_ref()).with_capacity(gateway.capacity());
+        tasks.push(spawn_http(http, router, opts, stop.clone()));
         let api = AdminApi {
             rooms: rooms.clone(),
             submitter: Arc::new(rooms.clone()),
             lists: screening.lists.clone(),
             internal: None,
         };
-        let grpc_task = spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?;
+        tasks.push(spawn_grpc(grpc, api, &config.server, tls.as_ref(), shutdown.clone(), stop.clone()).await?);
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");
@@ -117,7 +133,7 @@ impl Standalone {
             .await;
         counters.abort();
         stop.cancel();
-        wait_stopped(vec![http_task, grpc_task]).await;
+        wait_stopped(tasks).await;
         screening.shutdown().await;
         tracing::info!("standalone server stopped");
         Ok(())

@@ -16,6 +16,7 @@ pub mod process;
 pub mod raw_ws;
 pub mod roomcast;
 pub mod server;
+pub mod transport;
 
 pub use admin::*;
 pub use chat::Chat;

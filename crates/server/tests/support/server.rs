@@ -61,6 +61,8 @@ pub fn sig_with(app: u64, secret: &str, user: &str, expire_secs: u64, issued: u6
 pub struct TestServer {
     pub http: SocketAddr,
     pub grpc: SocketAddr,
+    /// The operations endpoints' own address (`server.ops_addr`), if set.
+    pub ops: Option<SocketAddr>,
     pub shutdown: CancellationToken,
     pub task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -73,7 +75,7 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let config = config.validated().expect("valid test config");
         let server = Standalone::build(config).await.expect("server builds");
-        let (http, grpc) = (server.http_addr(), server.grpc_addr());
+        let (http, grpc, ops) = (server.http_addr(), server.grpc_addr(), server.ops_addr());
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let task = tokio::spawn(async move {
@@ -82,6 +84,7 @@ impl TestServer {
         Self {
             http,
             grpc,
+            ops,
             shutdown,
             task: Some(task),
         }
