@@ -50,6 +50,26 @@ pub(crate) fn spawn_http(listener: TcpListener, router: Router, stop: Cancellati
     })
 }
 
+/// The REST API's listener, unless `rest.enabled` is off.
+pub(crate) async fn bind_rest(opts: &roomcast_rest::RestOptions) -> Result<Option<TcpListener>, ServerError> {
+    if !opts.enabled {
+        return Ok(None);
+    }
+    bind(opts.addr).await.map(Some)
+}
+
+/// Serves Tencent's REST API over `rooms` and `submitter` until `stop`.
+pub(crate) fn spawn_rest(
+    listener: TcpListener,
+    opts: &roomcast_rest::RestOptions,
+    rooms: Rooms,
+    submitter: Arc<dyn MessageSubmitter>,
+    stop: CancellationToken,
+) -> ServerTask {
+    let api = roomcast_rest::RestApi::new(opts.clone(), rooms, submitter);
+    spawn_http(listener, api.router(), stop)
+}
+
 /// What the gRPC port serves.
 pub(crate) struct AdminApi {
     pub rooms: Rooms,

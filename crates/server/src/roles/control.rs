@@ -9,7 +9,7 @@ use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{AdminApi, addr_of, after_delay, bind, bind_rest, spawn_grpc, spawn_http, spawn_rest, wait_stopped};
 use crate::telemetry;
 use roomcast_cluster::RedisReaper;
 use roomcast_control::{InternalService, run_reaper};
@@ -28,6 +28,7 @@ pub struct ControlNode {
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
+    rest: Option<TcpListener>,
 }
 
 impl ControlNode {
@@ -37,6 +38,7 @@ impl ControlNode {
         let rooms = conns.rooms(&config, None, Some(screening.screen.clone()));
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
+        let rest = bind_rest(&config.rest).await?;
         Ok(Self {
             config,
             conns,
@@ -44,6 +46,7 @@ impl ControlNode {
             screening,
             http,
             grpc,
+            rest,
         })
     }
 
@@ -59,6 +62,11 @@ impl ControlNode {
         addr_of(&self.grpc)
     }
 
+    /// The REST API's address, if it is served.
+    pub fn rest_addr(&self) -> Option<SocketAddr> {
+        self.rest.as_ref().map(addr_of)
+    }
+
     /// Serves until `shutdown`, then stops.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
         let Self {
@@ -68,6 +76,7 @@ impl ControlNode {
             screening,
             http,
             grpc,
+            rest,
         } = self;
         let stop = CancellationToken::new();
         let background = CancellationToken::new();
@@ -84,9 +93,19 @@ impl ControlNode {
             conns.nats.clone(),
             Duration::from_millis(config.cluster.submit_timeout_ms),
         );
+        let submitter: Arc<dyn roomcast_core::ports::submit::MessageSubmitter> = Arc::new(submitter);
+        if let Some(listener) = rest {
+            servers.push(spawn_rest(
+                listener,
+                &config.rest,
+                rooms.clone(),
+                submitter.clone(),
+                stop.clone(),
+            ));
+        }
         let api = AdminApi {
             rooms: rooms.clone(),
-            submitter: Arc::new(submitter),
+            submitter,
             lists: screening.lists.clone(),
             internal: Some(InternalService::new(Arc::new(rooms.clone()), internal_token(&config))),
         };

@@ -6,7 +6,7 @@ use crate::config::ValidConfig;
 use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_http, wait_stopped};
+use crate::serve::{AdminApi, addr_of, after_delay, bind, bind_rest, spawn_grpc, spawn_http, spawn_rest, wait_stopped};
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
@@ -30,6 +30,7 @@ pub struct Standalone {
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
+    rest: Option<TcpListener>,
 }
 
 impl Standalone {
@@ -63,6 +64,7 @@ impl Standalone {
         demo::create_dev_room(&config, &rooms).await;
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
+        let rest = bind_rest(&config.rest).await?;
         Ok(Self {
             config,
             rooms,
@@ -70,6 +72,7 @@ impl Standalone {
             screening,
             http,
             grpc,
+            rest,
         })
     }
 
@@ -79,6 +82,11 @@ impl Standalone {
 
     pub fn grpc_addr(&self) -> SocketAddr {
         addr_of(&self.grpc)
+    }
+
+    /// The REST API's address, if it is served.
+    pub fn rest_addr(&self) -> Option<SocketAddr> {
+        self.rest.as_ref().map(addr_of)
     }
 
     pub fn rooms(&self) -> &Rooms {
@@ -94,6 +102,7 @@ impl Standalone {
             screening,
             http,
             grpc,
+            rest,
         } = self;
         let stop = CancellationToken::new();
         let router = gateway
@@ -109,6 +118,17 @@ impl Standalone {
             internal: None,
         };
         let grpc_task = spawn_grpc(grpc, api, shutdown.clone(), stop.clone()).await?;
+        let mut tasks = vec![http_task, grpc_task];
+        if let Some(listener) = rest {
+            let submitter = Arc::new(rooms.clone());
+            tasks.push(spawn_rest(
+                listener,
+                &config.rest,
+                rooms.clone(),
+                submitter,
+                stop.clone(),
+            ));
+        }
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");
@@ -117,7 +137,7 @@ impl Standalone {
             .await;
         counters.abort();
         stop.cancel();
-        wait_stopped(vec![http_task, grpc_task]).await;
+        wait_stopped(tasks).await;
         screening.shutdown().await;
         tracing::info!("standalone server stopped");
         Ok(())

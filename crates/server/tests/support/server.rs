@@ -18,6 +18,7 @@ pub fn base_config() -> Config {
     let mut c = Config::default();
     c.server.http_addr = "127.0.0.1:0".parse().unwrap();
     c.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+    c.rest.addr = "127.0.0.1:0".parse().unwrap();
     c.apps = vec![AppConfig {
         sdkappid: APP,
         secret: SECRET.into(),
@@ -51,6 +52,8 @@ pub fn sig_with(app: u64, secret: &str, user: &str, expire_secs: u64, issued: u6
 pub struct TestServer {
     pub http: SocketAddr,
     pub grpc: SocketAddr,
+    /// Tencent's REST API (`None` if `rest.enabled` is off).
+    pub rest: Option<SocketAddr>,
     pub shutdown: CancellationToken,
     pub task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -63,7 +66,7 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let config = config.validated().expect("valid test config");
         let server = Standalone::build(config).await.expect("server builds");
-        let (http, grpc) = (server.http_addr(), server.grpc_addr());
+        let (http, grpc, rest) = (server.http_addr(), server.grpc_addr(), server.rest_addr());
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let task = tokio::spawn(async move {
@@ -72,6 +75,7 @@ impl TestServer {
         Self {
             http,
             grpc,
+            rest,
             shutdown,
             task: Some(task),
         }
