@@ -66,6 +66,7 @@ impl AdminService {
             body,
             msg_key: Some(r.msg_key).filter(|k| !k.is_empty()),
             skip_moderation: r.skip_moderation,
+            callbacks: Default::default(),
         };
         let resp = match core(self.submitter.submit(app, send).await)? {
             SendOutcome::Delivered { seq, time_ms } => pb::SendMessageResponse {

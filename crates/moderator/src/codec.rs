@@ -6,7 +6,7 @@ use bytes::Bytes;
 use prost::Message as _;
 use roomcast_core::model::{UserProfile, ValidBody};
 use roomcast_core::ports::idempotency::SendOutcome;
-use roomcast_core::rooms::{SendRequest, Sender};
+use roomcast_core::rooms::{CallbackControl, SendRequest, Sender};
 use roomcast_core::{CoreError, Result};
 use roomcast_proto::convert::{error_from_pb, error_to_pb, priority_from_pb, priority_to_pb};
 use roomcast_proto::internal::v1 as ipb;
@@ -26,6 +26,8 @@ pub fn encode_request(req: SendRequest) -> Bytes {
         msg_body_json: req.body.canonical_json().clone(),
         msg_key: req.msg_key.unwrap_or_default(),
         skip_moderation: req.skip_moderation,
+        forbid_before_send_callback: req.callbacks.forbid_before_send,
+        forbid_after_send_callback: req.callbacks.forbid_after_send,
     };
     Bytes::from(msg.encode_to_vec())
 }
@@ -50,6 +52,10 @@ pub fn decode_request(payload: Bytes) -> Result<SendRequest> {
         body: ValidBody::from_canonical(r.msg_body_json)?,
         msg_key: Some(r.msg_key).filter(|k| !k.is_empty()),
         skip_moderation: r.skip_moderation,
+        callbacks: CallbackControl {
+            forbid_before_send: r.forbid_before_send_callback,
+            forbid_after_send: r.forbid_after_send_callback,
+        },
     })
 }
 
@@ -102,6 +108,10 @@ mod tests {
                 .unwrap(),
             msg_key: Some("k1".into()),
             skip_moderation: false,
+            callbacks: CallbackControl {
+                forbid_before_send: true,
+                forbid_after_send: false,
+            },
         }
     }
 
@@ -124,6 +134,7 @@ mod tests {
             assert_eq!(back.priority, req.priority);
             assert_eq!(back.body, req.body);
             assert_eq!(back.msg_key, req.msg_key);
+            assert_eq!(back.callbacks, req.callbacks);
         }
     }
 

@@ -145,6 +145,8 @@ pub struct Config {
     pub log: LogOptions,
     /// The demo page at `/` (`crate::demo`).
     pub demo: crate::demo::DemoOptions,
+    /// Tencent's REST API (`/v4/...`), served by standalone and room control.
+    pub rest: roomcast_rest::RestOptions,
 }
 
 impl Config {
@@ -195,6 +197,15 @@ impl Config {
             return Err(err("bus.subscription_capacity must be positive".into()));
         }
         self.server.validate().map_err(err)?;
+        self.rest.validate().map_err(err)?;
+        if self.rest.enabled
+            && self.rest.addr.port() != 0
+            && [self.server.http_addr, self.server.grpc_addr].contains(&self.rest.addr)
+        {
+            return Err(err(
+                "rest.addr must differ from server.http_addr and server.grpc_addr".into()
+            ));
+        }
         Ok(())
     }
 }

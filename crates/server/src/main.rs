@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Control(args) => cluster(args, |cfg, shutdown| async move {
             let node = ControlNode::build(cfg).await?;
-            tracing::info!(role = "control", id = node.id(), http = %node.http_addr(), grpc = %node.grpc_addr(), "listening");
+            tracing::info!(role = "control", id = node.id(), http = %node.http_addr(), grpc = %node.grpc_addr(), rest = ?node.rest_addr(), "listening");
             node.run(shutdown).await
         }),
         Command::Moderator(args) => cluster(args, |cfg, shutdown| async move {
@@ -80,7 +80,7 @@ fn standalone(args: ServeArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     rt.block_on(async move {
         let server = Standalone::build(cfg).await?;
-        tracing::info!(http = %server.http_addr(), grpc = %server.grpc_addr(), "listening");
+        tracing::info!(http = %server.http_addr(), grpc = %server.grpc_addr(), rest = ?server.rest_addr(), "listening");
         let shutdown = CancellationToken::new();
         tokio::spawn(watch_signals(shutdown.clone()));
         server.run(shutdown).await?;

@@ -79,6 +79,31 @@ pub(crate) fn spawn_ops(
     spawn_http(listener, ops, ListenOptions::new("ops", server), stop)
 }
 
+/// The REST API's listener, unless `rest.enabled` is off.
+pub(crate) async fn bind_rest(opts: &roomcast_rest::RestOptions) -> Result<Option<TcpListener>, ServerError> {
+    if !opts.enabled {
+        return Ok(None);
+    }
+    bind(opts.addr).await.map(Some)
+}
+
+/// Serves Tencent's REST API over `rooms` and `submitter` until `stop`.
+/// Through the same accept loop as the other listeners (header-read
+/// deadline, pending cap) and, when configured, the same TLS certificate.
+pub(crate) fn spawn_rest(
+    listener: TcpListener,
+    opts: &roomcast_rest::RestOptions,
+    server: &ServerOptions,
+    tls: Option<&Tls>,
+    rooms: Rooms,
+    submitter: Arc<dyn MessageSubmitter>,
+    stop: CancellationToken,
+) -> ServerTask {
+    let api = roomcast_rest::RestApi::new(opts.clone(), rooms, submitter);
+    let listen = ListenOptions::new("rest", server).with_tls(tls.map(|t| t.acceptor(b"http/1.1")));
+    spawn_http(listener, api.router(), listen, stop)
+}
+
 /// What the gRPC port serves.
 pub(crate) struct AdminApi {
     pub rooms: Rooms,

@@ -122,4 +122,17 @@ impl Rooms {
             .members(app, room_id, cursor.filter(|c| !c.is_empty()), page_limit(limit))
             .await
     }
+
+    /// Which of `users` are online in the room, in the order given
+    /// (Tencent's `check_members`).
+    pub async fn online_among(&self, app: AppId, room_id: &str, users: &[String]) -> Result<Vec<String>> {
+        self.room(app, room_id).await?;
+        let mut online = Vec::new();
+        for user in users {
+            if !self.presence().user_conns(app, room_id, user).await?.is_empty() {
+                online.push(user.clone());
+            }
+        }
+        Ok(online)
+    }
 }

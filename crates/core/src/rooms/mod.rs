@@ -30,7 +30,7 @@ pub use attributes::{AttributeChange, AttributesOptions};
 pub use counters::CountersOptions;
 pub use history::{HISTORY_PAGE_MAX, Recovery};
 pub use membership::{JoinStatus, Joined};
-pub use send::{SendRequest, Sender};
+pub use send::{CallbackControl, SendRequest, Sender};
 
 use crate::apps::Apps;
 use crate::error::{CoreError, Result};

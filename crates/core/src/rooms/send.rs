@@ -31,6 +31,19 @@ pub struct SendRequest {
     pub body: ValidBody,
     pub msg_key: Option<String>,
     pub skip_moderation: bool,
+    /// Which of the app's callbacks this message skips (Tencent's
+    /// `ForbidCallbackControl`, set by the app server through REST).
+    pub callbacks: CallbackControl,
+}
+
+/// Per-message callback control: what the app server asked to skip for
+/// this one message. Default: nothing is skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallbackControl {
+    /// Skip the before-send hook (`ForbidBeforeSendMsgCallback`).
+    pub forbid_before_send: bool,
+    /// Skip the after-send callback (`ForbidAfterSendMsgCallback`).
+    pub forbid_after_send: bool,
 }
 
 /// The app, room and sender of a message, resolved once per message.
@@ -145,7 +158,7 @@ impl Rooms {
             body.replace_screened_fields(screened, custom);
         }
         // The app's own check comes last, on what would be published.
-        if matches!(req.sender, Sender::User { .. }) && !req.skip_moderation {
+        if matches!(req.sender, Sender::User { .. }) && !req.skip_moderation && !req.callbacks.forbid_before_send {
             body = self.before_send_hook(ctx, req.priority, body).await?;
         }
 

@@ -42,6 +42,7 @@ async fn try_send(ctx: &GatewayCtx, conn: &Arc<Conn>, d: protocol::SendData) -> 
         body,
         msg_key: d.msg_key,
         skip_moderation: false,
+        callbacks: Default::default(),
     };
     match ctx.submitter.submit(app, req).await? {
         SendOutcome::Delivered { seq, time_ms } => Ok(json!({ "roomId": d.room_id, "seq": seq, "time": time_ms })),

@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Overrides server.grpc_addr.
     #[arg(long)]
     pub grpc_addr: Option<SocketAddr>,
+    /// Overrides rest.addr (standalone and control).
+    #[arg(long)]
+    pub rest_addr: Option<SocketAddr>,
     /// Overrides log.format.
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
@@ -71,6 +74,9 @@ impl ServeArgs {
         }
         if let Some(a) = self.grpc_addr {
             cfg.server.grpc_addr = a;
+        }
+        if let Some(a) = self.rest_addr {
+            cfg.rest.addr = a;
         }
         if let Some(f) = self.log_format {
             cfg.log.format = f;

@@ -10,7 +10,7 @@ pub const REFUSED: &str = "roomcast_listener_refused_total";
 /// TLS certificate reloads; label `result` (`ok`, `error`).
 pub const TLS_RELOADS: &str = "roomcast_tls_reloads_total";
 
-pub const LISTENERS: [&str; 3] = ["http", "grpc", "ops"];
+pub const LISTENERS: [&str; 4] = ["http", "grpc", "ops", "rest"];
 pub const REASONS: [&str; 4] = ["timeout", "evicted", "proxy_header", "tls_handshake"];
 
 /// Describes the listener metrics and registers every series at zero.

@@ -9,7 +9,9 @@ use super::screening::Screening;
 use crate::config::ValidConfig;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
-use crate::serve::{AdminApi, addr_of, after_delay, bind, spawn_grpc, spawn_ops, tls, wait_stopped};
+use crate::serve::{
+    AdminApi, addr_of, after_delay, bind, bind_rest, spawn_grpc, spawn_ops, spawn_rest, tls, wait_stopped,
+};
 use crate::telemetry;
 use roomcast_cluster::RedisReaper;
 use roomcast_control::{InternalService, run_reaper};
@@ -28,6 +30,7 @@ pub struct ControlNode {
     screening: Screening,
     http: TcpListener,
     grpc: TcpListener,
+    rest: Option<TcpListener>,
 }
 
 impl ControlNode {
@@ -38,6 +41,7 @@ impl ControlNode {
         // Only the operations endpoints are served over HTTP here.
         let http = bind(config.server.ops_addr.unwrap_or(config.server.http_addr)).await?;
         let grpc = bind(config.server.grpc_addr).await?;
+        let rest = bind_rest(&config.rest).await?;
         Ok(Self {
             config,
             conns,
@@ -45,6 +49,7 @@ impl ControlNode {
             screening,
             http,
             grpc,
+            rest,
         })
     }
 
@@ -60,6 +65,11 @@ impl ControlNode {
         addr_of(&self.grpc)
     }
 
+    /// The REST API's address, if it is served.
+    pub fn rest_addr(&self) -> Option<SocketAddr> {
+        self.rest.as_ref().map(addr_of)
+    }
+
     /// Serves until `shutdown`, then stops.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServerError> {
         let Self {
@@ -69,6 +79,7 @@ impl ControlNode {
             screening,
             http,
             grpc,
+            rest,
         } = self;
         let stop = CancellationToken::new();
         let background = CancellationToken::new();
@@ -87,9 +98,21 @@ impl ControlNode {
             conns.nats.clone(),
             Duration::from_millis(config.cluster.submit_timeout_ms),
         );
+        let submitter: Arc<dyn roomcast_core::ports::submit::MessageSubmitter> = Arc::new(submitter);
+        if let Some(listener) = rest {
+            servers.push(spawn_rest(
+                listener,
+                &config.rest,
+                &config.server,
+                tls.as_ref(),
+                rooms.clone(),
+                submitter.clone(),
+                stop.clone(),
+            ));
+        }
         let api = AdminApi {
             rooms: rooms.clone(),
-            submitter: Arc::new(submitter),
+            submitter,
             lists: screening.lists.clone(),
             internal: Some(InternalService::new(Arc::new(rooms.clone()), internal_token(&config))),
         };

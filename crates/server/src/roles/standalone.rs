@@ -7,7 +7,8 @@ use crate::demo;
 use crate::error::ServerError;
 use crate::http::{ops_router, ready_until};
 use crate::serve::{
-    AdminApi, addr_of, after_delay, bind, bind_ops, http_options, spawn_grpc, spawn_http, spawn_ops, tls, wait_stopped,
+    AdminApi, addr_of, after_delay, bind, bind_ops, bind_rest, http_options, spawn_grpc, spawn_http, spawn_ops,
+    spawn_rest, tls, wait_stopped,
 };
 use crate::telemetry;
 use roomcast_core::apps::Apps;
@@ -33,6 +34,7 @@ pub struct Standalone {
     http: TcpListener,
     grpc: TcpListener,
     ops: Option<TcpListener>,
+    rest: Option<TcpListener>,
 }
 
 impl Standalone {
@@ -67,6 +69,7 @@ impl Standalone {
         let http = bind(config.server.http_addr).await?;
         let grpc = bind(config.server.grpc_addr).await?;
         let ops = bind_ops(&config.server).await?;
+        let rest = bind_rest(&config.rest).await?;
         Ok(Self {
             config,
             rooms,
@@ -75,6 +78,7 @@ impl Standalone {
             http,
             grpc,
             ops,
+            rest,
         })
     }
 
@@ -91,6 +95,11 @@ impl Standalone {
         self.ops.as_ref().map(addr_of)
     }
 
+    /// The REST API's address, if it is served.
+    pub fn rest_addr(&self) -> Option<SocketAddr> {
+        self.rest.as_ref().map(addr_of)
+    }
+
     pub fn rooms(&self) -> &Rooms {
         &self.rooms
     }
@@ -105,6 +114,7 @@ impl Standalone {
             http,
             grpc,
             ops,
+            rest,
         } = self;
         let stop = CancellationToken::new();
         let tls = tls(&config.server, &stop)?;
@@ -125,6 +135,18 @@ impl Standalone {
             internal: None,
         };
         tasks.push(spawn_grpc(grpc, api, &config.server, tls.as_ref(), shutdown.clone(), stop.clone()).await?);
+        if let Some(listener) = rest {
+            let submitter = Arc::new(rooms.clone());
+            tasks.push(spawn_rest(
+                listener,
+                &config.rest,
+                &config.server,
+                tls.as_ref(),
+                rooms.clone(),
+                submitter,
+                stop.clone(),
+            ));
+        }
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
         tracing::info!("standalone server running");

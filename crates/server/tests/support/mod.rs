@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod messages;
 pub mod process;
 pub mod raw_ws;
+pub mod rest;
 pub mod roomcast;
 pub mod server;
 pub mod transport;

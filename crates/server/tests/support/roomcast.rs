@@ -19,7 +19,11 @@ pub fn roomcast() -> Command {
             c.env_remove(k);
         }
     }
-    c.env("NO_COLOR", "1").stdin(Stdio::null());
+    // Processes run in parallel: the REST API must not take its fixed
+    // default port (a test that calls it passes its own address).
+    c.env("NO_COLOR", "1")
+        .env("ROOMCAST_REST__ADDR", "127.0.0.1:0")
+        .stdin(Stdio::null());
     c
 }
 

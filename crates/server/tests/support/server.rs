@@ -18,6 +18,7 @@ pub fn base_config() -> Config {
     let mut c = Config::default();
     c.server.http_addr = "127.0.0.1:0".parse().unwrap();
     c.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+    c.rest.addr = "127.0.0.1:0".parse().unwrap();
     c.apps = vec![AppConfig {
         sdkappid: APP,
         secret: SECRET.into(),
@@ -63,6 +64,8 @@ pub struct TestServer {
     pub grpc: SocketAddr,
     /// The operations endpoints' own address (`server.ops_addr`), if set.
     pub ops: Option<SocketAddr>,
+    /// Tencent's REST API (`None` if `rest.enabled` is off).
+    pub rest: Option<SocketAddr>,
     pub shutdown: CancellationToken,
     pub task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -75,7 +78,7 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let config = config.validated().expect("valid test config");
         let server = Standalone::build(config).await.expect("server builds");
-        let (http, grpc, ops) = (server.http_addr(), server.grpc_addr(), server.ops_addr());
+        let (http, grpc, ops, rest) = (server.http_addr(), server.grpc_addr(), server.ops_addr(), server.rest_addr());
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let task = tokio::spawn(async move {
@@ -85,6 +88,7 @@ impl TestServer {
             http,
             grpc,
             ops,
+            rest,
             shutdown,
             task: Some(task),
         }

@@ -384,6 +384,7 @@ pub fn user_msg(room_id: &str, user: &str, text: &str) -> SendRequest {
         body: text_body(text),
         msg_key: None,
         skip_moderation: false,
+        callbacks: Default::default(),
     }
 }
 

@@ -161,6 +161,31 @@ async fn skip_moderation_skips_screen_and_hook() {
 }
 
 #[tokio::test]
+async fn forbid_before_send_skips_only_the_hook() {
+    let h = Harness::with_hook(false);
+    let mut sub = room(&h).await;
+    *h.hook.mode.lock() = HookMode::Reject(10016);
+    let req = SendRequest {
+        callbacks: crate::rooms::CallbackControl {
+            forbid_before_send: true,
+            forbid_after_send: false,
+        },
+        ..user_msg(ROOM, MEMBER, "hi")
+    };
+    h.rooms.send_message(APP, req.clone()).await.unwrap();
+    assert_eq!(next_json(&mut sub)["msgBody"][0]["MsgContent"]["Text"], "hi");
+    assert!(h.hook.seen.lock().is_empty());
+    // Screening still applies.
+    let blocked = SendRequest {
+        body: text_body(BLOCKED),
+        ..req
+    };
+    assert_eq!(code(h.rooms.send_message(APP, blocked).await), 80001);
+    // Without the flag the hook is asked (and rejects).
+    assert_eq!(code(h.send(ROOM, MEMBER, "hi").await), 10016);
+}
+
+#[tokio::test]
 async fn the_hook_sees_the_screened_body_and_may_allow() {
     let h = Harness::with_hook(false);
     let mut sub = room(&h).await;
