@@ -7,6 +7,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod admin;
+pub mod callbacks;
 pub mod client;
 pub mod cluster;
 pub mod grpc;
