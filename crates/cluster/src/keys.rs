@@ -57,6 +57,13 @@ pub fn presence_conns(app: AppId, room: &str, user: &str) -> String {
 pub fn idempotency(app: AppId, sender: &str, room: &str, msg_key: &str) -> String {
     format!("rc:{app}:idem:{sender}:{}:{}", hex(room), hex(msg_key))
 }
+/// The app's after-event callbacks waiting for delivery: a stream read by
+/// room control's consumer group; delivered entries are deleted.
+pub fn callbacks(app: AppId) -> String {
+    format!("rc:{app}:cb")
+}
+/// The consumer group of the callback streams (every control replica).
+pub const CALLBACK_GROUP: &str = "control";
 pub fn gateways() -> &'static str {
     "rc:gateways"
 }

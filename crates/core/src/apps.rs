@@ -25,6 +25,9 @@ pub struct AppConfig {
     /// Optional before-send webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_send_hook: Option<crate::ports::hook::HookSettings>,
+    /// Optional after-event webhooks (Tencent's after-callbacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callbacks: Option<crate::callbacks::CallbackSettings>,
     /// Who may change which group counter (default: members may only
     /// increase `likes`; guests may read).
     #[serde(default, skip_serializing_if = "CounterPolicy::is_default")]
@@ -157,6 +160,7 @@ impl std::fmt::Debug for AppConfig {
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
             .field("screen_custom", &self.screen_custom)
             .field("before_send_hook", &self.before_send_hook)
+            .field("callbacks", &self.callbacks)
             .field("counters", &self.counters)
             .finish()
     }
@@ -179,6 +183,9 @@ impl AppConfig {
         }
         if let Some(h) = &self.before_send_hook {
             h.validate().map_err(|e| format!("app {}: {e}", self.sdkappid))?;
+        }
+        if let Some(c) = &self.callbacks {
+            c.validate().map_err(|e| format!("app {}: {e}", self.sdkappid))?;
         }
         self.counters
             .validate()

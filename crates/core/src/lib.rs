@@ -4,6 +4,7 @@
 //! protobuf, WebSockets or the moderation engine.
 
 pub mod apps;
+pub mod callbacks;
 pub mod client;
 pub mod error;
 pub mod event;

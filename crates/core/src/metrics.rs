@@ -11,6 +11,10 @@ pub const HOOK_FAILURES: &str = "roomcast_before_send_hook_failures_total";
 pub const COUNTER_OPS: &str = "roomcast_counter_ops_total";
 pub const ATTRIBUTE_WRITES: &str = "roomcast_attribute_writes_total";
 pub const MEMBER_TIPS_COALESCED: &str = "roomcast_member_tips_coalesced_total";
+pub const CALLBACKS_DELIVERED: &str = "roomcast_callbacks_delivered_total";
+pub const CALLBACKS_RETRIED: &str = "roomcast_callbacks_retried_total";
+pub const CALLBACKS_FAILED: &str = "roomcast_callbacks_failed_total";
+pub const CALLBACKS_DROPPED: &str = "roomcast_callbacks_dropped_total";
 
 /// The codes a send is most often refused with, present at zero from
 /// start-up so dashboards and alerts see the series before the first one.
@@ -62,6 +66,24 @@ pub fn describe() {
         "join/quit tips held back or merged because the same user's last tip in the room was under rooms.member_tip_interval_ms ago"
     );
     metrics::counter!(MEMBER_TIPS_COALESCED).absolute(0);
+    describe_counter!(
+        CALLBACKS_DELIVERED,
+        "after-event callbacks the app server answered 2xx, by command"
+    );
+    describe_counter!(CALLBACKS_RETRIED, "after-event callback retries, by command");
+    describe_counter!(
+        CALLBACKS_FAILED,
+        "after-event callbacks given up after their last attempt, by command"
+    );
+    describe_counter!(
+        CALLBACKS_DROPPED,
+        "after-event callbacks not queued because the app's queue was full (or unreachable), by command"
+    );
+    for command in crate::callbacks::CallbackCommand::ALL {
+        for name in [CALLBACKS_DELIVERED, CALLBACKS_RETRIED, CALLBACKS_FAILED, CALLBACKS_DROPPED] {
+            metrics::counter!(name, "command" => command.as_str()).absolute(0);
+        }
+    }
     metrics::counter!(MESSAGES_IN).absolute(0);
     for op in ["init", "set", "delete"] {
         metrics::counter!(ATTRIBUTE_WRITES, "op" => op).absolute(0);

@@ -6,6 +6,12 @@
 //! Reply: `{"ActionStatus","ErrorCode","ErrorInfo","MsgBody"?}` — `ErrorCode` 0
 //! allows (a `MsgBody` replaces the message), 1 rejects with 10016, a code in
 //! 120001..=130000 rejects with that code and `ErrorInfo`.
+//!
+//! The after-event callbacks (`Group.CallbackAfter…`) are in [`callbacks`].
+
+pub mod callbacks;
+
+pub use callbacks::HttpCallbacks;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -56,11 +62,8 @@ fn unavailable(why: impl std::fmt::Display) -> CoreError {
 
 impl HttpHook {
     pub fn new() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(2)));
         Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: http_client(),
             limits: Mutex::new(HashMap::new()),
         }
     }
@@ -129,6 +132,14 @@ impl HttpHook {
             },
         })
     }
+}
+
+/// Plain HTTP/1.1 with pooled connections, for both kinds of webhook.
+pub(crate) fn http_client() -> Client<HttpConnector, Full<Bytes>> {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(2)));
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 #[async_trait]

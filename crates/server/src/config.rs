@@ -404,6 +404,7 @@ pub fn ensure_dev_config(path: &Path) -> Result<bool, ServerError> {
         admin_token: Some(roomcast_auth::generate_secret()),
         screen_custom: Default::default(),
         before_send_hook: None,
+        callbacks: None,
         counters: Default::default(),
     };
     #[derive(Serialize)]

@@ -3,6 +3,7 @@
 
 pub mod attributes;
 pub mod bus;
+pub mod callbacks;
 pub mod counters;
 pub mod history;
 pub mod idempotency;
@@ -12,6 +13,7 @@ pub mod store;
 
 pub use attributes::MemoryAttributes;
 pub use bus::MemoryBus;
+pub use callbacks::MemoryCallbacks;
 pub use counters::MemoryCounters;
 pub use history::MemoryHistory;
 pub use idempotency::MemoryIdempotency;

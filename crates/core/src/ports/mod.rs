@@ -4,6 +4,7 @@
 
 pub mod attributes;
 pub mod bus;
+pub mod callbacks;
 pub mod control;
 pub mod counters;
 pub mod history;

@@ -2,6 +2,8 @@
 //! dismissal, and users' own profiles.
 
 use super::Rooms;
+use super::callbacks::platform_of;
+use crate::callbacks::{AfterEvent, CallbackCommand, Platform};
 use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::event::RoomEvent;
@@ -45,6 +47,14 @@ impl Rooms {
         self.inner.deps.counters.forget(app, &room.id).await?;
         self.inner.deps.attributes.forget(app, &room.id).await?;
         tracing::info!(app, room = %room.id, "room created");
+        self.emit_callback(app, CallbackCommand::AfterCreateGroup, Platform::RestApi, || {
+            AfterEvent::GroupCreated {
+                room: room.id.clone(),
+                operator: self.admin_identifier(app),
+                owner: room.owner.clone().unwrap_or_else(|| self.admin_identifier(app)),
+                name: room.profile.name.clone(),
+            }
+        });
         Ok(room)
     }
 
@@ -107,6 +117,13 @@ impl Rooms {
         self.inner.deps.counters.forget(app, room_id).await?;
         self.inner.deps.attributes.forget(app, room_id).await?;
         tracing::info!(app, room = %room_id, "room dismissed");
+        self.emit_callback(app, CallbackCommand::AfterGroupDestroyed, platform_of(actor), || {
+            AfterEvent::GroupDestroyed {
+                room: room_id.to_string(),
+                owner: room.owner.clone().unwrap_or_else(|| self.admin_identifier(app)),
+                name: room.profile.name.clone(),
+            }
+        });
         Ok(())
     }
 
@@ -139,6 +156,13 @@ impl Rooms {
             }
         }
         let updated = self.store().update_room(app, room_id, &patch).await?;
+        self.emit_callback(app, CallbackCommand::AfterGroupInfoChanged, platform_of(actor), || {
+            AfterEvent::GroupInfoChanged {
+                room: room_id.to_string(),
+                operator: self.operator(app, actor),
+                patch: patch.clone(),
+            }
+        });
         let mut tip = Tip::new(TipKind::RoomProfileUpdated, actor.user_id().map(str::to_string), vec![]);
         tip.changes = Some(patch);
         self.publish_tip(app, room_id, &tip, AdmitClass::Exempt).await?;
@@ -164,6 +188,22 @@ impl Rooms {
             self.publish_tip(app, room_id, &tip, AdmitClass::Exempt).await?;
         }
         Ok(())
+    }
+
+    /// The app admin's user ID (Tencent's operator for API actions).
+    fn admin_identifier(&self, app: AppId) -> String {
+        self.apps()
+            .get(app)
+            .map(|a| a.admin_identifier.clone())
+            .unwrap_or_default()
+    }
+
+    /// Who acted, as a callback's `Operator_Account`.
+    pub(super) fn operator(&self, app: AppId, actor: &Actor) -> String {
+        match actor {
+            Actor::AppAdmin => self.admin_identifier(app),
+            Actor::User(u) => u.clone(),
+        }
     }
 
     pub async fn profile(&self, app: AppId, user: &str) -> Result<UserProfile> {

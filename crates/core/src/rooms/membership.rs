@@ -2,6 +2,7 @@
 //! AVChatRoom membership is exactly the set of online connections.
 
 use super::Rooms;
+use crate::callbacks::{AfterEvent, CallbackCommand, ExitType, Platform};
 use crate::client::events::{Tip, TipKind};
 use crate::error::{CoreError, Result};
 use crate::ids::{self, AppId};
@@ -53,6 +54,9 @@ impl Rooms {
             let tip = Tip::member(TipKind::MemberJoined, &member.user_id, &member.nick, &member.avatar);
             self.announce_member(app, room_id, &member.user_id, tip).await;
         }
+        if first && !guest {
+            self.member_callbacks(app, room_id, &member.user_id, None);
+        }
         let online_count = self.presence().count(app, room_id).await?;
         Ok(Joined {
             status,
@@ -95,7 +99,43 @@ impl Rooms {
             let tip = Tip::member(TipKind::MemberQuit, user, &member.nick, &member.avatar);
             self.announce_member(app, room_id, user, tip).await;
         }
+        if last && !ids::is_guest(user) {
+            // Not announced: the fan-out removed the connection (a ban's kick;
+            // after a dismissal presence is already gone, so `last` is false).
+            let exit = if announce { ExitType::Quit } else { ExitType::Kicked };
+            self.member_callbacks(app, room_id, user, Some(exit));
+        }
         Ok(())
+    }
+
+    /// A user's first connection joined (`exit` None) or last one left:
+    /// `Group.CallbackAfterNewMemberJoin` / `Group.CallbackAfterMemberExit`
+    /// (membership) and `Group.CallbackOnMemberStateChange` (online state).
+    fn member_callbacks(&self, app: AppId, room_id: &str, user: &str, exit: Option<ExitType>) {
+        let (room, user) = (room_id.to_string(), user.to_string());
+        match exit {
+            None => self.emit_callback(app, CallbackCommand::AfterNewMemberJoin, Platform::Web, || {
+                AfterEvent::MemberJoined {
+                    room: room.clone(),
+                    user: user.clone(),
+                }
+            }),
+            Some(exit) => self.emit_callback(app, CallbackCommand::AfterMemberExit, Platform::Web, || {
+                AfterEvent::MemberExited {
+                    room: room.clone(),
+                    operator: if exit == ExitType::Quit { user.clone() } else { String::new() },
+                    user: user.clone(),
+                    exit,
+                }
+            }),
+        }
+        self.emit_callback(app, CallbackCommand::OnMemberStateChange, Platform::Web, || {
+            AfterEvent::MemberStateChanged {
+                room,
+                user,
+                online: exit.is_none(),
+            }
+        });
     }
 
     /// The room and how many members are online, as clients are shown it.

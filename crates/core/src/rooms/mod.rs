@@ -15,6 +15,7 @@
 
 mod admin;
 mod attributes;
+mod callbacks;
 mod counters;
 mod discipline;
 mod history;
@@ -39,6 +40,7 @@ use crate::ids::AppId;
 use crate::model::{Actor, Room, RoomPatch, UserProfile};
 use crate::ports::attributes::{AttributeSnapshot, Attributes};
 use crate::ports::bus::Bus;
+use crate::ports::callbacks::CallbackSink;
 use crate::ports::control::RoomControl;
 use crate::ports::counters::Counters;
 use crate::ports::history::{History, HistoryOptions};
@@ -125,6 +127,9 @@ pub struct RoomsDeps {
     pub screen: Option<Arc<dyn Screen>>,
     /// Calls apps' before-send webhooks (for apps that configure one).
     pub hook: Option<Arc<dyn BeforeSendHook>>,
+    /// Queues after-event callbacks (for apps that switch commands on).
+    /// `None`: this process emits none.
+    pub callbacks: Option<Arc<dyn CallbackSink>>,
 }
 
 /// Cheap-to-clone handle to the room service.

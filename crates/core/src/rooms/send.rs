@@ -4,6 +4,7 @@
 //! broadcasts, which skip the user checks, publish through the same end.
 
 use super::Rooms;
+use crate::callbacks::{AfterEvent, Platform};
 use crate::apps::AppConfig;
 use crate::client::events::{self, Payload};
 use crate::error::{CoreError, Result};
@@ -186,7 +187,22 @@ impl Rooms {
             })
             .await?;
         Ok(match admitted {
-            (Some(seq), time_ms) => SendOutcome::Delivered { seq, time_ms },
+            (Some(seq), time_ms) => {
+                let platform = match req.sender {
+                    Sender::AppAdmin => Platform::RestApi,
+                    Sender::User { .. } => Platform::Web,
+                };
+                // TODO(merge): pass the request's `forbid_after_send` here.
+                self.after_send_msg(ctx.app_id, platform, false, || AfterEvent::MessageSent {
+                    room: room_id.to_string(),
+                    from: ctx.sender_id.clone(),
+                    seq,
+                    time_ms,
+                    priority: req.priority,
+                    body,
+                });
+                SendOutcome::Delivered { seq, time_ms }
+            }
             (None, time_ms) => {
                 metrics::counter!(m::MESSAGES_DROPPED, "reason" => "frequency_control", "priority" => req.priority.as_str())
                     .increment(1);

@@ -6,12 +6,13 @@ use super::screening::Screening;
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{
-    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCounters, RedisHistory, RedisModerationStore,
+    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCallbackSink, RedisCounters, RedisHistory, RedisModerationStore,
     RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis_with,
 };
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;
 use roomcast_core::ports::bus::Bus;
+use roomcast_core::ports::callbacks::CallbackSink;
 use roomcast_core::ports::idempotency::Idempotency;
 use roomcast_core::ports::screen::Screen;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
@@ -68,13 +69,20 @@ impl ClusterConnections {
         idempotency: Option<Arc<dyn Idempotency>>,
         screen: Option<Arc<dyn Screen>>,
     ) -> Rooms {
+        let apps = Apps::new(config.apps.clone()).with_sig_policy(config.auth);
+        // Every role queues the callbacks of what it does; control delivers.
+        let callbacks = apps
+            .ids()
+            .iter()
+            .any(|&id| apps.get(id).is_ok_and(|a| a.callbacks.is_some()))
+            .then(|| Arc::new(RedisCallbackSink::new(self.redis.clone(), &apps)) as Arc<dyn CallbackSink>);
         let hook = screen
             .is_some()
             .then(|| Arc::new(roomcast_hooks::HttpHook::new()) as Arc<dyn roomcast_core::ports::hook::BeforeSendHook>);
         Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
-                apps: Apps::new(config.apps.clone()).with_sig_policy(config.auth),
+                apps,
                 store: self.store.clone(),
                 presence: Arc::new(RedisPresence::new(self.redis.clone(), self.id.clone())),
                 sequencer: Arc::new(RedisSequencer::new(self.redis.clone(), config.rooms.frequency)),
@@ -85,6 +93,7 @@ impl ClusterConnections {
                 idempotency,
                 screen,
                 hook,
+                callbacks,
             },
         )
     }

@@ -13,7 +13,8 @@ use crate::serve::{
     AdminApi, addr_of, after_delay, bind, bind_rest, spawn_grpc, spawn_ops, spawn_rest, tls, wait_stopped,
 };
 use crate::telemetry;
-use roomcast_cluster::RedisReaper;
+use roomcast_cluster::{RedisCallbackQueue, RedisReaper};
+use roomcast_core::apps::Apps;
 use roomcast_control::{InternalService, run_reaper};
 use roomcast_core::rooms::Rooms;
 use roomcast_moderator::NatsSubmitter;
@@ -126,6 +127,12 @@ impl ControlNode {
         // The cluster's counter publisher: every replica takes dirty rooms
         // from Redis (each mark once), so a room is pushed once per interval.
         let counters = tokio::spawn(rooms.run_counter_publisher());
+        // Every replica delivers the apps' queued callbacks (one consumer
+        // group: each entry to one replica; a dead replica's are taken over).
+        let callbacks = tokio::spawn(
+            RedisCallbackQueue::new(conns.redis.clone(), Apps::new(config.apps.clone()), conns.id.clone())
+                .run(Arc::new(roomcast_hooks::HttpCallbacks::new()), background.clone()),
+        );
         tracing::info!(id = %conns.id, "room control running");
         // From the signal on, gRPC health is NOT_SERVING and /readyz 503,
         // but calls are still served for `server.shutdown_delay_ms`, while
@@ -138,6 +145,7 @@ impl ControlNode {
         background.cancel();
         let _ = health_task.await;
         let _ = reaper.await;
+        let _ = callbacks.await;
         let _ = sync.await;
         let _ = invalidation.await;
         stop.cancel();

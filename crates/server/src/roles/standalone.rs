@@ -13,7 +13,7 @@ use crate::serve::{
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
-    MemoryAttributes, MemoryBus, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer,
+    MemoryAttributes, MemoryBus, MemoryCallbacks, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer,
     MemoryStore,
 };
 use roomcast_core::ports::bus::Bus;
@@ -31,6 +31,7 @@ pub struct Standalone {
     rooms: Rooms,
     gateway: Gateway,
     screening: Screening,
+    callbacks: MemoryCallbacks,
     http: TcpListener,
     grpc: TcpListener,
     ops: Option<TcpListener>,
@@ -42,10 +43,12 @@ impl Standalone {
         let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(config.bus.subscription_capacity));
         let moderation_store: Arc<dyn ModerationStore> = Arc::new(MemoryModerationStore::default());
         let screening = Screening::build(&config, moderation_store, bus.clone())?;
+        let apps = Apps::new(config.apps.clone()).with_sig_policy(config.auth);
+        let callbacks = MemoryCallbacks::new(&apps);
         let rooms = Rooms::new(
             config.rooms.clone(),
             RoomsDeps {
-                apps: Apps::new(config.apps.clone()).with_sig_policy(config.auth),
+                apps,
                 store: Arc::new(MemoryStore::new()),
                 presence: Arc::new(MemoryPresence::new()),
                 sequencer: Arc::new(MemorySequencer::new(config.rooms.frequency)),
@@ -56,6 +59,7 @@ impl Standalone {
                 idempotency: Some(Arc::new(MemoryIdempotency::new(config.rooms.idempotency_max_entries))),
                 screen: Some(screening.screen.clone()),
                 hook: Some(Arc::new(roomcast_hooks::HttpHook::new())),
+                callbacks: Some(Arc::new(callbacks.clone())),
             },
         );
         // One process: messages and room-state changes go straight to the rules.
@@ -75,6 +79,7 @@ impl Standalone {
             rooms,
             gateway,
             screening,
+            callbacks,
             http,
             grpc,
             ops,
@@ -111,6 +116,7 @@ impl Standalone {
             rooms,
             gateway,
             screening,
+            callbacks,
             http,
             grpc,
             ops,
@@ -149,6 +155,9 @@ impl Standalone {
         }
         // The in-process counter aggregator: one push per changed room per interval.
         let counters = tokio::spawn(rooms.clone().run_counter_publisher());
+        // Queued callbacks are delivered until the gateway has drained (the
+        // last members' exits included), then given up with the process.
+        let callbacks = tokio::spawn(callbacks.run(Arc::new(roomcast_hooks::HttpCallbacks::new()), stop.clone()));
         tracing::info!("standalone server running");
         gateway
             .run(after_delay(&shutdown, config.server.shutdown_delay_ms))
@@ -156,6 +165,7 @@ impl Standalone {
         counters.abort();
         stop.cancel();
         wait_stopped(tasks).await;
+        let _ = callbacks.await;
         screening.shutdown().await;
         tracing::info!("standalone server stopped");
         Ok(())

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod chat;
+pub mod callbacks;
 pub mod client;
 pub mod cluster;
 pub mod grpc;

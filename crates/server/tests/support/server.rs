@@ -26,6 +26,7 @@ pub fn base_config() -> Config {
         admin_token: Some(ADMIN_TOKEN.into()),
         screen_custom: Default::default(),
         before_send_hook: None,
+        callbacks: None,
         counters: Default::default(),
     }];
     c

@@ -237,6 +237,7 @@ impl Harness {
             admin_token: None,
             screen_custom: ScreenedCustomFields::default(),
             before_send_hook: hook_settings,
+            callbacks: None,
             counters: counter_policy,
         };
         app.validate().expect("test app config is valid");
@@ -272,6 +273,7 @@ impl Harness {
                 idempotency: process_sends.then(|| Arc::new(MemoryIdempotency::new(1000)) as _),
                 screen: process_sends.then(|| screen.clone() as _),
                 hook: Some(hook.clone()),
+                callbacks: None,
             },
         );
         Self {
