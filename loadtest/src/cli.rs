@@ -153,11 +153,11 @@ pub struct RunArgs {
     pub guests: bool,
     /// A member closed by the server or the network before the end
     /// reconnects (to the next URL), logs in and joins again, as a client
-    /// told to `reconnect` would; it stays a stable member, so what it
-    /// missed meanwhile counts as lost (Roomcast). Successful reconnects are
-    /// listed among the close reasons as `reconnected`.
-    /// With recovery (the default): the rejoin sends `since: {seq, epoch}`
-    /// and processes the reply's `missed[]` events, so nothing is lost.
+    /// told to `reconnect` would (Roomcast). With recovery (the default) the
+    /// rejoin sends `since: {seq, epoch}` and counts the reply's `missed[]`
+    /// as (recovered) deliveries. It stays a stable member, so whatever it
+    /// did not get back counts as lost. Successful reconnects are listed
+    /// among the close reasons as `reconnected`.
     #[arg(long)]
     pub reconnect: bool,
     /// With --reconnect (or a storm): rejoin without `since`, as before
