@@ -153,11 +153,35 @@ pub struct RunArgs {
     pub guests: bool,
     /// A member closed by the server or the network before the end
     /// reconnects (to the next URL), logs in and joins again, as a client
-    /// told to `reconnect` would; it stays a stable member, so what it
-    /// missed meanwhile counts as lost (Roomcast). Successful reconnects are
-    /// listed among the close reasons as `reconnected`.
+    /// told to `reconnect` would (Roomcast). With recovery (the default) the
+    /// rejoin sends `since: {seq, epoch}` and counts the reply's `missed[]`
+    /// as (recovered) deliveries. It stays a stable member, so whatever it
+    /// did not get back counts as lost. Successful reconnects are listed
+    /// among the close reasons as `reconnected`.
     #[arg(long)]
     pub reconnect: bool,
+    /// With --reconnect (or a storm): rejoin without `since`, as before
+    /// recovery existed (what a member missed counts as lost).
+    #[arg(long)]
+    pub no_recover: bool,
+    /// Reconnect storm: seconds after the window opens at which the stormed
+    /// members close their sockets (implies --reconnect; Roomcast).
+    #[arg(long)]
+    pub storm_at: Option<f64>,
+    /// Storm: how long a stormed member stays away before reconnecting, ms.
+    #[arg(long, default_value_t = 2500)]
+    pub storm_away_ms: u64,
+    /// Storm: reconnects are spread uniformly over this many ms after the away time.
+    #[arg(long, default_value_t = 2000)]
+    pub storm_spread_ms: u64,
+    /// Storm: share of the non-sending members that storm; the rest stay
+    /// connected as the control group.
+    #[arg(long, default_value_t = 0.9)]
+    pub storm_fraction: f64,
+    /// Likes mode (Roomcast): the senders send `increaseCounter` on `likes`
+    /// at --rate instead of messages; receivers count `counters` pushes.
+    #[arg(long)]
+    pub likes: bool,
     /// SDKAppID (Roomcast).
     #[arg(long, default_value_t = 1_400_000_000)]
     pub sdkappid: u64,
@@ -283,6 +307,18 @@ mod tests {
         .unwrap();
         assert_eq!(c.run.server_pids, vec![1, 2]);
         assert_eq!(c.run.urls.len(), 2);
+        let c = Cli::try_parse_from([
+            "roomcast-loadtest",
+            "--storm-at",
+            "5",
+            "--storm-fraction",
+            "0.5",
+            "--likes",
+        ])
+        .unwrap();
+        assert_eq!(c.run.storm_at, Some(5.0));
+        assert_eq!((c.run.storm_away_ms, c.run.storm_spread_ms), (2500, 2000));
+        assert!(c.run.likes && !c.run.no_recover);
         let c = Cli::try_parse_from(["roomcast-loadtest", "summarize", "a.json"]).unwrap();
         assert!(matches!(c.cmd, Some(Cmd::Summarize { .. })));
     }

@@ -4,9 +4,11 @@
 
 use crate::cli::Target;
 use crate::engineio::{self, Eio, Sio};
+use crate::likes::{self, Seen};
 use crate::nats;
 use crate::payload::{self, Stamp};
 use crate::rcproto;
+use crate::recovery::Rejoin;
 use crate::shard::{Maps, Sched, Shared, now_ns};
 use crate::stats::{self, SenderTracker, SeqObs, SeqTracker};
 use futures_util::{SinkExt, StreamExt};
@@ -69,6 +71,34 @@ struct Recv {
     room_seq: SeqTracker,
     senders_seen: SenderTracker,
     res: ConnResult,
+    /// What a rejoin with `since` needs (Roomcast).
+    rejoin: Rejoin,
+    /// Closes and recovers in the storm (else: the control group).
+    stormed: bool,
+    /// The newest `likes` value pushed to this member.
+    likes_seen: Seen,
+}
+
+/// A Roomcast join reply and the pushes that arrived before it.
+struct Joined {
+    reply: String,
+    early: Vec<String>,
+    early_dropped: u64,
+}
+
+/// Pushes kept per connection while waiting for the join reply; more are
+/// counted and dropped (a bound, not an expectation: a few arrive at most).
+const MAX_EARLY_PUSHES: usize = 1024;
+
+/// Why `Conn::run` returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// The run's stop time (or the coordinator went away).
+    Stop,
+    /// Closed by the server or the network.
+    Closed,
+    /// The tool closed it for the reconnect storm.
+    Storm,
 }
 
 fn ws_config() -> WebSocketConfig {
@@ -87,7 +117,7 @@ pub async fn run_conn(sh: Arc<Shared>, member: u64) -> ConnResult {
     sh.c.attempted.fetch_add(1, Relaxed);
     let permit = sh.handshakes.acquire().await.ok();
     let t0 = Instant::now();
-    let hs = tokio::time::timeout(plan.connect_timeout, handshake(&sh, member, 0)).await;
+    let hs = tokio::time::timeout(plan.connect_timeout, handshake(&sh, member, 0, None)).await;
     drop(permit);
     let mut recv = Recv {
         member,
@@ -98,8 +128,11 @@ pub async fn run_conn(sh: Arc<Shared>, member: u64) -> ConnResult {
             room,
             ..Default::default()
         },
+        rejoin: Rejoin::default(),
+        stormed: plan.is_stormed(member),
+        likes_seen: Seen::default(),
     };
-    let (ws, proto) = match hs {
+    let (ws, proto, joined) = match hs {
         Ok(Ok(v)) => v,
         Ok(Err(reason)) => {
             sh.c.failed.fetch_add(1, Relaxed);
@@ -132,17 +165,34 @@ pub async fn run_conn(sh: Arc<Shared>, member: u64) -> ConnResult {
             pending: VecDeque::new(),
         }
     });
+    let storm_pending = recv.stormed;
     let mut conn = Conn {
         sh,
         ws,
         proto,
         recv,
         sender,
+        attempt: 0,
+        storm_pending,
     };
-    conn.run().await;
-    if conn.sh.plan.reconnect {
-        conn.reconnect_until_stop(member).await;
+    if let Some(j) = joined {
+        let sched = *conn.sh.sched.borrow();
+        conn.on_joined(j, false, sched.as_ref());
     }
+    let mut exit = conn.run().await;
+    loop {
+        let storm = match exit {
+            Exit::Stop => break,
+            Exit::Closed if conn.sh.plan.reconnect => false,
+            Exit::Closed => break,
+            Exit::Storm => true,
+        };
+        if !conn.rejoin(member, storm).await {
+            break;
+        }
+        exit = conn.run().await;
+    }
+    conn.sh.likes.member_final(&conn.recv.likes_seen);
     conn.recv.res
 }
 
@@ -164,7 +214,14 @@ fn ws_reason(stage: &str, e: &tungstenite::Error) -> String {
 }
 
 /// Connects member `member`; attempt `n` goes to the n-th URL after its own.
-async fn handshake(sh: &Shared, member: u64, attempt: u64) -> Result<(Ws, Proto), String> {
+/// A Roomcast join sends `since` when given and returns the join reply
+/// with the pushes that came before it.
+async fn handshake(
+    sh: &Shared,
+    member: u64,
+    attempt: u64,
+    since: Option<(u64, String)>,
+) -> Result<(Ws, Proto, Option<Joined>), String> {
     let plan = &sh.plan;
     let ep = plan.endpoint(member + attempt);
     let sock = if ep.addr.is_ipv4() {
@@ -183,6 +240,7 @@ async fn handshake(sh: &Shared, member: u64, attempt: u64) -> Result<(Ws, Proto)
         .await
         .map_err(|e| ws_reason("upgrade", &e))?;
     let room = plan.room_of(member);
+    let mut joined = None;
     let proto = match plan.target {
         Target::Roomcast => {
             if plan.logs_in(member) {
@@ -194,18 +252,26 @@ async fn handshake(sh: &Shared, member: u64, attempt: u64) -> Result<(Ws, Proto)
                     .unwrap_or(0);
                 let sig = roomcast_auth::gen_usersig(plan.sdkappid, secret, &user, 7 * 86_400, now);
                 send(&mut ws, Message::text(rcproto::login(1, plan.sdkappid, &user, &sig))).await?;
-                let code = rc_reply(&mut ws, 1).await?;
+                let (code, _) = rc_reply(&mut ws, 1, None).await?;
                 if code != 0 {
                     return Err(format!("login: code {code}"));
                 }
             }
             let guest_app = (!plan.logs_in(member)).then_some(plan.sdkappid);
             let name = &plan.room_names[room as usize];
-            send(&mut ws, Message::text(rcproto::join(2, name, guest_app))).await?;
-            let code = rc_reply(&mut ws, 2).await?;
+            let since_ref = since.as_ref().map(|(seq, epoch)| (*seq, epoch.as_str()));
+            send(&mut ws, Message::text(rcproto::join(2, name, guest_app, since_ref))).await?;
+            let mut j = Joined {
+                reply: String::new(),
+                early: Vec::new(),
+                early_dropped: 0,
+            };
+            let (code, reply) = rc_reply(&mut ws, 2, Some(&mut j)).await?;
             if code != 0 {
                 return Err(format!("join: code {code}"));
             }
+            j.reply = reply;
+            joined = Some(j);
             Proto::Roomcast
         }
         Target::NatsWs => {
@@ -262,7 +328,7 @@ async fn handshake(sh: &Shared, member: u64, attempt: u64) -> Result<(Ws, Proto)
             Proto::Socketio
         }
     };
-    Ok((ws, proto))
+    Ok((ws, proto, joined))
 }
 
 async fn send(ws: &mut Ws, m: Message) -> Result<(), String> {
@@ -281,15 +347,25 @@ async fn next(ws: &mut Ws) -> Result<Message, String> {
     }
 }
 
-/// Reads until the Roomcast reply with `id`; returns its code.
-async fn rc_reply(ws: &mut Ws, id: u64) -> Result<i64, String> {
+/// Reads until the Roomcast reply with `id`; returns its code and text.
+/// Pushes that come first are kept in `early` (bounded) when given.
+async fn rc_reply(ws: &mut Ws, id: u64, mut early: Option<&mut Joined>) -> Result<(i64, String), String> {
     loop {
         if let Message::Text(t) = next(ws).await? {
             let inc = rcproto::parse(t.as_str()).map_err(|_| "bad reply frame".to_string())?;
             if inc.id == Some(id)
                 && let Some(code) = inc.code
             {
-                return Ok(code);
+                return Ok((code, t.as_str().to_string()));
+            }
+            if inc.ty.is_some()
+                && let Some(j) = early.as_deref_mut()
+            {
+                if j.early.len() < MAX_EARLY_PUSHES {
+                    j.early.push(t.as_str().to_string());
+                } else {
+                    j.early_dropped += 1;
+                }
             }
         }
     }
@@ -308,30 +384,80 @@ struct Conn {
     proto: Proto,
     recv: Recv,
     sender: Option<SenderState>,
+    /// Reconnect attempts so far (each goes to the next URL).
+    attempt: u64,
+    /// A stormed member that has not stormed yet.
+    storm_pending: bool,
 }
 
 impl Conn {
-    /// While the connection was closed before the stop: reconnects (to the
-    /// next URL each attempt, 100–300 ms apart), logs in, joins and runs
-    /// again. The member's counts and sequence trackers carry over.
-    async fn reconnect_until_stop(&mut self, member: u64) {
-        let mut attempt = 0;
-        while self.recv.res.closed_ns != 0 {
-            let stop = *self.sh.sched.borrow();
-            if stop.is_some_and(|s| Instant::now() >= s.stop) {
-                return;
+    fn reconnect_pause(&self, member: u64) -> Duration {
+        Duration::from_millis(100 + (member.wrapping_mul(7919).wrapping_add(self.attempt) % 200))
+    }
+
+    /// After a close (by the peer, or by the storm): waits (100–300 ms, or
+    /// the storm's away time plus this member's spread offset), then
+    /// reconnects — to the next URL each attempt — logs in and rejoins,
+    /// with `since` unless `--no-recover`, until it works or the run stops.
+    /// The member's counts and sequence trackers carry over. True when it
+    /// rejoined.
+    async fn rejoin(&mut self, member: u64, storm: bool) -> bool {
+        let plan = self.sh.plan.clone();
+        let mut pause = if storm {
+            plan.storm_pause(member)
+        } else {
+            self.reconnect_pause(member)
+        };
+        let mut started = None;
+        loop {
+            let stop = self.sh.sched.borrow().map(|s| s.stop);
+            let wake = Instant::now() + pause;
+            tokio::time::sleep_until(stop.map_or(wake, |s| s.min(wake))).await;
+            if stop.is_some_and(|s| Instant::now() >= s) {
+                return false;
             }
-            let pause = Duration::from_millis(100 + (member.wrapping_mul(7919).wrapping_add(attempt) % 200));
-            tokio::time::sleep(pause).await;
-            attempt += 1;
-            let plan = self.sh.plan.clone();
-            match tokio::time::timeout(plan.connect_timeout, handshake(&self.sh, member, attempt)).await {
-                Ok(Ok((ws, proto))) => {
+            self.attempt += 1;
+            let t0 = now_ns();
+            let started_ns = *started.get_or_insert(t0);
+            let since = if plan.recover {
+                self.recv
+                    .rejoin
+                    .since(self.recv.room_seq.last())
+                    .map(|(seq, epoch)| (seq, epoch.to_string()))
+            } else {
+                None
+            };
+            let with_since = since.is_some();
+            let hs = tokio::time::timeout(plan.connect_timeout, handshake(&self.sh, member, self.attempt, since)).await;
+            match hs {
+                Ok(Ok((ws, proto, joined))) => {
                     self.ws = ws;
                     self.proto = proto;
                     self.recv.res.closed_ns = 0;
-                    self.sh.bump(|m: &mut Maps| &mut m.close_reasons, "reconnected".into());
-                    self.run().await;
+                    let rec = &self.sh.rec;
+                    rec.reconnects.fetch_add(1, Relaxed);
+                    if with_since {
+                        rec.rejoins_since.fetch_add(1, Relaxed);
+                    } else {
+                        rec.rejoins_plain.fetch_add(1, Relaxed);
+                    }
+                    let reason = if storm { "storm: rejoined" } else { "reconnected" };
+                    self.sh.bump(|m: &mut Maps| &mut m.close_reasons, reason.into());
+                    let sched = *self.sh.sched.borrow();
+                    let (missed, recovered) = match joined {
+                        Some(j) => self.on_joined(j, with_since, sched.as_ref()),
+                        None => (0, None),
+                    };
+                    if storm {
+                        let s = &self.sh.rec.storm;
+                        match recovered {
+                            Some(true) => s.ok.fetch_add(1, Relaxed),
+                            Some(false) => s.failed.fetch_add(1, Relaxed),
+                            None => 0,
+                        };
+                        self.sh.rec.storm_recovered(started_ns, now_ns(), missed);
+                    }
+                    return true;
                 }
                 Ok(Err(reason)) => self.sh.bump(
                     |m: &mut Maps| &mut m.close_reasons,
@@ -341,24 +467,91 @@ impl Conn {
                     .sh
                     .bump(|m: &mut Maps| &mut m.close_reasons, "reconnect failed: timeout".into()),
             }
+            pause = self.reconnect_pause(member);
         }
     }
 
-    async fn run(&mut self) {
+    /// Processes a join reply: remembers the room's epoch; after a rejoin
+    /// with `since`, counts `recovered` and processes `missed[]` as
+    /// deliveries (recovered ones), then the pushes that came before the
+    /// reply. Returns the number of missed events and `recovered`.
+    fn on_joined(&mut self, j: Joined, with_since: bool, sched: Option<&Sched>) -> (u64, Option<bool>) {
+        let sh = self.sh.clone();
+        let now = now_ns();
+        let mut missed_n = 0;
+        let mut recovered = None;
+        match rcproto::parse(&j.reply) {
+            Ok(inc) => {
+                if let Some(d) = &inc.data {
+                    if let Some(e) = &d.epoch {
+                        self.recv.rejoin.epoch = Some(e.to_string());
+                    }
+                    if with_since {
+                        recovered = d.recovered;
+                        match d.recovered {
+                            Some(true) => sh.rec.recovered_ok.fetch_add(1, Relaxed),
+                            Some(false) => sh.rec.recovered_failed.fetch_add(1, Relaxed),
+                            None => 0,
+                        };
+                        if let Some(m) = &d.missed {
+                            missed_n = m.len() as u64;
+                            sh.rec.missed_events.fetch_add(missed_n, Relaxed);
+                            for ev in m {
+                                self.recv.event(&sh, ev, sched, now, true);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                sh.c.bad_frames.fetch_add(1, Relaxed);
+            }
+        }
+        // What a rejoin with `since` already has; without it, nothing is overlap.
+        self.recv.rejoin.overlap_upto = if with_since { self.recv.room_seq.last() } else { None };
+        sh.rec.early_pushes.fetch_add(j.early.len() as u64, Relaxed);
+        sh.rec.early_dropped.fetch_add(j.early_dropped, Relaxed);
+        for t in &j.early {
+            self.on_roomcast(t, sched, now_ns());
+        }
+        (missed_n, recovered)
+    }
+
+    /// The storm: the tool closes this member's connection (a close frame,
+    /// then nothing more is read from it).
+    async fn storm_close(&mut self) {
+        self.storm_pending = false;
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.close(None)).await;
+        self.recv.res.closed_ns = now_ns();
+        self.sh.rec.storm.stormed.fetch_add(1, Relaxed);
+        self.sh
+            .bump(|m: &mut Maps| &mut m.close_reasons, "storm: closed by the tool".into());
+    }
+
+    async fn run(&mut self) -> Exit {
         let mut sched_rx = self.sh.sched.clone();
         let mut sched: Option<Sched> = *sched_rx.borrow_and_update();
         if let Some(s) = sched {
             self.on_sched(&s);
         }
-        loop {
+        let storm_after = self.sh.plan.storm.as_ref().map(|s| s.at);
+        let exit = loop {
             let stop = sched.map(|s| s.stop);
             let next_send = self.sender.as_ref().and_then(|s| s.next);
+            let storm_at = match (self.storm_pending, sched, storm_after) {
+                (true, Some(s), Some(at)) => Some(s.start + at),
+                _ => None,
+            };
             tokio::select! {
                 biased;
-                _ = sleep_opt(stop) => break,
+                _ = sleep_opt(stop) => break Exit::Stop,
+                _ = sleep_opt(storm_at) => {
+                    self.storm_close().await;
+                    break Exit::Storm;
+                }
                 r = sched_rx.changed(), if sched.is_none() => {
                     if r.is_err() {
-                        break;
+                        break Exit::Stop;
                     }
                     sched = *sched_rx.borrow_and_update();
                     if let Some(s) = sched {
@@ -370,7 +563,7 @@ impl Conn {
                         && let Err(reason) = self.send_one(&s).await
                     {
                         self.closed(reason);
-                        break;
+                        break Exit::Closed;
                     }
                 }
                 m = self.ws.next() => {
@@ -386,16 +579,17 @@ impl Conn {
                         }
                     };
                     if !keep {
-                        break;
+                        break Exit::Closed;
                     }
                 }
             }
-        }
+        };
         if let (Some(st), Some(s)) = (&mut self.sender, sched) {
             // Replies never come on another connection: counted once, here.
             let n = st.pending.drain(..).filter(|p| s.u.in_window(p.ts_ns)).count() as u64;
             self.sh.c.unanswered_w.fetch_add(n, Relaxed);
         }
+        exit
     }
 
     fn closed(&mut self, reason: String) {
@@ -435,13 +629,30 @@ impl Conn {
             ts_ns,
         };
         st.seq += 1;
-        let body = payload::encode(stamp, plan.msg_bytes);
         let in_w = s.u.in_window(ts_ns);
+        let room = self.recv.room as usize;
+        if plan.likes {
+            // Likes replace messages: no payload, no message counts.
+            let id = st.next_id;
+            st.next_id += 1;
+            st.pending.push_back(Pending {
+                id,
+                ts_ns,
+                priority: rcproto::Priority::Normal,
+            });
+            c.sent.fetch_add(1, Relaxed);
+            self.sh.likes.sent.fetch_add(1, Relaxed);
+            if in_w {
+                self.sh.likes.sent_w.fetch_add(1, Relaxed);
+            }
+            let frame = rcproto::increase_counter(id, &plan.room_names[room], likes::KEY, 1);
+            return send(&mut self.ws, Message::text(frame)).await;
+        }
+        let body = payload::encode(stamp, plan.msg_bytes);
         c.sent.fetch_add(1, Relaxed);
         if in_w {
             c.sent_w.fetch_add(1, Relaxed);
         }
-        let room = self.recv.room as usize;
         let msg = match self.proto {
             Proto::Roomcast => {
                 let id = st.next_id;
@@ -513,11 +724,7 @@ impl Conn {
         };
         if let Some(events) = &inc.messages {
             for ev in events {
-                let o = self.recv.room_seq.observe(ev.seq);
-                count_obs(o, &sh.c.room_gaps, &sh.c.room_reorders, &sh.c.room_dups);
-                if let Some(p) = ev.payload() {
-                    self.recv.delivery(sh, p.as_bytes(), sched, now);
-                }
+                self.recv.event(sh, ev, sched, now, false);
             }
             return;
         }
@@ -529,6 +736,12 @@ impl Conn {
                 sh.c.bad_frames.fetch_add(1, Relaxed);
             }
             let in_w = sched.is_some_and(|s| s.u.in_window(p.ts_ns));
+            if sh.plan.likes {
+                sh.likes.reply(code, inc.data.as_ref().and_then(|d| d.value), in_w);
+                let progress = if code == 0 { &sh.c.accepted } else { &sh.c.errors };
+                progress.fetch_add(1, Relaxed);
+                return;
+            }
             let prio = &sh.c.by_priority_w[p.priority.index()];
             match code {
                 0 => {
@@ -570,7 +783,7 @@ impl Conn {
         let mut pings = 0;
         loop {
             match parser.next_op() {
-                Ok(Some(nats::Op::Msg { payload, .. })) => self.recv.delivery(sh, payload, sched, now),
+                Ok(Some(nats::Op::Msg { payload, .. })) => self.recv.delivery(sh, payload, sched, now, false),
                 Ok(Some(nats::Op::Ping)) => pings += 1,
                 Ok(Some(nats::Op::Err(e))) => {
                     sh.c.errors.fetch_add(1, Relaxed);
@@ -606,7 +819,7 @@ impl Conn {
             Ok(Eio::Message(p)) => match engineio::parse_sio(p) {
                 Ok(Sio::Event { data, .. }) => match engineio::parse_msg_event(data) {
                     Ok(ev) if ev.1.room == sh.plan.room_names[self.recv.room as usize] => {
-                        self.recv.delivery(sh, ev.1.payload.as_bytes(), sched, now)
+                        self.recv.delivery(sh, ev.1.payload.as_bytes(), sched, now, false)
                     }
                     _ => {
                         sh.c.bad_frames.fetch_add(1, Relaxed);
@@ -647,12 +860,45 @@ fn count_obs(o: SeqObs, gaps: &AtomicU64, reorders: &AtomicU64, dups: &AtomicU64
 }
 
 impl Recv {
-    /// One load-test message arrived at this member.
-    fn delivery(&mut self, sh: &Shared, payload: &[u8], sched: Option<&Sched>, now: u64) {
+    /// One Roomcast room event, pushed or (`recovered`) from a join reply's
+    /// `missed[]`.
+    fn event(&mut self, sh: &Shared, ev: &rcproto::Event, sched: Option<&Sched>, now: u64, recovered: bool) {
+        if ev.unsequenced() {
+            if ev.kind.as_deref() == Some("counters") {
+                sh.likes.pushes.fetch_add(1, Relaxed);
+                if sched.is_some_and(|s| s.u.in_window(now)) {
+                    sh.likes.pushes_w.fetch_add(1, Relaxed);
+                }
+                if let Some(v) = ev.likes()
+                    && self.likes_seen.apply(ev.time, v)
+                {
+                    sh.likes.seen_max.fetch_max(v, Relaxed);
+                }
+            }
+            return;
+        }
+        if self.rejoin.is_overlap(ev.seq) {
+            sh.rec.overlap.fetch_add(1, Relaxed);
+            return;
+        }
+        let o = self.room_seq.observe(ev.seq);
+        count_obs(o, &sh.c.room_gaps, &sh.c.room_reorders, &sh.c.room_dups);
+        if let Some(p) = ev.payload() {
+            self.delivery(sh, p.as_bytes(), sched, now, recovered);
+        }
+    }
+
+    /// One load-test message arrived at this member; `recovered` ones came
+    /// in a join reply's `missed[]`: they count for loss but their latency
+    /// (mostly the time away) stays out of the histogram.
+    fn delivery(&mut self, sh: &Shared, payload: &[u8], sched: Option<&Sched>, now: u64, recovered: bool) {
         let Some(st) = payload::decode(payload) else {
             return;
         };
         sh.c.received.fetch_add(1, Relaxed);
+        if recovered {
+            sh.rec.recovered_deliveries.fetch_add(1, Relaxed);
+        }
         let rooms = sh.plan.rooms;
         if st.sender % rooms == self.room {
             let o = self.senders_seen.observe(sh.plan.sender_local(st.sender), st.seq);
@@ -660,7 +906,15 @@ impl Recv {
         }
         if let Some(s) = sched {
             if s.u.in_window(st.ts_ns) {
-                sh.latency.record(self.member, now.saturating_sub(st.ts_ns) / 1000);
+                let us = now.saturating_sub(st.ts_ns) / 1000;
+                if recovered {
+                    sh.rec.recovered_deliveries_w.fetch_add(1, Relaxed);
+                } else {
+                    sh.latency.record(self.member, us);
+                    if sh.plan.storm.is_some() && !self.stormed {
+                        sh.rec.storm.control_latency.record(self.member, us);
+                    }
+                }
                 self.res.received_w += 1;
             }
             if s.u.in_window(now) {

@@ -6,6 +6,7 @@ use crate::admin;
 use crate::cli::{RunArgs, Target};
 use crate::plan::{self, Plan};
 use crate::procfs;
+use crate::recovery::StormEcho;
 use crate::report::{self, Extra, Report, RunConfig, ServerStats, ToolStats};
 use crate::shard::{self, Progress, SchedUnix, Shard, ShardReport, now_ns, progress_of};
 use crate::worker::{WorkerMsg, go_line};
@@ -534,6 +535,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Report> {
             merged.connected, args.members
         ));
     }
+    if plan.storm.is_some() {
+        notes.push(
+            "loss: stormed members that rejoined before the end stay stable members (expected = every accepted message); \
+             their missed messages count as received only through recovery (`missed[]`). Stormed members that never rejoined are \
+             disconnected and out of the loss figures (storm: never)"
+                .into(),
+        );
+    }
     if plan.target == Target::Roomcast && merged.dropped_w + merged.errors_w > 0 {
         notes.push("sender seq gaps include messages dropped by frequency control or rejected".into());
     }
@@ -573,6 +582,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Report> {
                 nofile,
                 notes,
             },
+            reconnect: plan.reconnect,
+            recover: plan.recover,
+            storm: plan.storm.as_ref().map(|st| StormEcho {
+                at_secs: st.at.as_secs_f64(),
+                away_ms: st.away.as_millis() as u64,
+                spread_ms: st.spread.as_millis() as u64,
+                fraction: st.fraction,
+            }),
+            likes: plan.likes,
         },
     ))
 }

@@ -26,6 +26,11 @@ pub struct Plan {
     pub custom_body: bool,
     pub guests: bool,
     pub reconnect: bool,
+    /// Rejoins send `since` and recover what was missed.
+    pub recover: bool,
+    pub storm: Option<StormPlan>,
+    /// Senders send `increaseCounter` on `likes` instead of messages.
+    pub likes: bool,
     pub sdkappid: u64,
     pub secret: Option<String>,
     pub user_prefix: String,
@@ -33,6 +38,16 @@ pub struct Plan {
     pub spread_sources: bool,
     /// Room names as the target knows them.
     pub room_names: Vec<String>,
+}
+
+/// The reconnect storm (`--storm-at`).
+#[derive(Debug, Clone)]
+pub struct StormPlan {
+    /// After the window opens.
+    pub at: Duration,
+    pub away: Duration,
+    pub spread: Duration,
+    pub fraction: f64,
 }
 
 /// Largest serialized msgBody Roomcast accepts, less room for the element wrapper.
@@ -92,6 +107,29 @@ impl Plan {
                 "--room-prefix must be at most 38 bytes of visible ASCII, not starting with @TGS#"
             );
         }
+        ensure!(
+            a.target == Target::Roomcast || (a.storm_at.is_none() && !a.likes),
+            "--storm-at and --likes apply to --target roomcast only"
+        );
+        let storm = match a.storm_at {
+            None => None,
+            Some(at) => {
+                ensure!(
+                    at.is_finite() && at >= 0.0 && at < a.duration_secs as f64,
+                    "--storm-at must be within the window (0 ≤ SECS < --duration-secs)"
+                );
+                ensure!(
+                    (0.0..=1.0).contains(&a.storm_fraction),
+                    "--storm-fraction must be between 0 and 1"
+                );
+                Some(StormPlan {
+                    at: Duration::from_secs_f64(at),
+                    away: Duration::from_millis(a.storm_away_ms),
+                    spread: Duration::from_millis(a.storm_spread_ms),
+                    fraction: a.storm_fraction,
+                })
+            }
+        };
         let urls = if a.urls.is_empty() {
             match a.target {
                 Target::Roomcast => vec!["ws://127.0.0.1:8080/ws".to_string()],
@@ -121,7 +159,10 @@ impl Plan {
             msg_bytes: a.msg_bytes,
             custom_body: a.body == Body::Custom,
             guests: a.guests,
-            reconnect: a.reconnect && a.target == Target::Roomcast,
+            reconnect: (a.reconnect || a.storm_at.is_some()) && a.target == Target::Roomcast,
+            recover: !a.no_recover,
+            storm,
+            likes: a.likes,
             sdkappid: a.sdkappid,
             secret: a.secret.clone(),
             user_prefix: a.user_prefix.clone(),
@@ -147,6 +188,27 @@ impl Plan {
     /// Whether a member logs in (Roomcast): senders always, others unless --guests.
     pub fn logs_in(&self, member: u64) -> bool {
         self.is_sender(member) || !self.guests
+    }
+
+    /// Whether `member` closes and recovers in the storm: an evenly spread
+    /// `fraction` of the non-senders (exactly ⌊non-senders × fraction⌋).
+    pub fn is_stormed(&self, member: u64) -> bool {
+        let Some(st) = &self.storm else { return false };
+        let Some(k) = member.checked_sub(u64::from(self.senders)) else {
+            return false;
+        };
+        let f = st.fraction;
+        ((k + 1) as f64 * f).floor() > (k as f64 * f).floor()
+    }
+
+    /// A stormed member's pause before reconnecting: the away time plus a
+    /// uniform offset within the spread (a fixed hash of the member).
+    pub fn storm_pause(&self, member: u64) -> Duration {
+        let Some(st) = &self.storm else {
+            return Duration::ZERO;
+        };
+        let u = (member.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64;
+        st.away + st.spread.mul_f64(u)
     }
 
     pub fn endpoint(&self, member: u64) -> &Endpoint {
@@ -281,6 +343,34 @@ mod tests {
         assert_eq!(p.source_ip(252), Ipv4Addr::new(127, 0, 0, 254));
         assert_eq!(p.source_ip(253), Ipv4Addr::new(127, 0, 0, 2));
         assert_eq!(p.room_names[2], "lt-2");
+    }
+
+    #[test]
+    fn storm_selection() {
+        let p = Plan::from_args(&args(&["--members", "1001", "--senders", "1", "--storm-at", "3"])).unwrap();
+        assert!(p.reconnect && p.recover);
+        assert!(!p.is_stormed(0), "senders never storm");
+        let n = (0..1001).filter(|m| p.is_stormed(*m)).count();
+        assert_eq!(n, 900);
+        // Spread evenly: every block of 10 non-senders has 9 stormed.
+        assert_eq!((1..11).filter(|m| p.is_stormed(*m)).count(), 9);
+        let pauses: Vec<Duration> = (1..1001).map(|m| p.storm_pause(m)).collect();
+        assert!(
+            pauses
+                .iter()
+                .all(|d| *d >= Duration::from_millis(2500) && *d < Duration::from_millis(4500))
+        );
+        let early = pauses.iter().filter(|d| **d < Duration::from_millis(3500)).count();
+        assert!((400..600).contains(&early), "uniform over the spread: {early}");
+        let none = Plan::from_args(&args(&["--members", "10"])).unwrap();
+        assert!(!none.is_stormed(5) && !none.reconnect);
+        assert!(
+            Plan::from_args(&args(&["--storm-at", "20"])).is_err(),
+            "past the window"
+        );
+        assert!(Plan::from_args(&args(&["--storm-at", "1", "--storm-fraction", "1.5"])).is_err());
+        let nr = Plan::from_args(&args(&["--reconnect", "--no-recover"])).unwrap();
+        assert!(nr.reconnect && !nr.recover);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The final report: one JSON object (`--json`) or a human-readable table,
 //! and the comparison table (`summarize`).
 
+use crate::likes::{self, LikesReport};
 use crate::rcproto::Priority;
+use crate::recovery::{self, RecoveryReport, StormEcho};
 use crate::shard::ShardReport;
 use crate::stats::{self, Loss, Percentiles};
 use serde::{Deserialize, Serialize};
@@ -147,6 +149,12 @@ pub struct Report {
     pub latency: Percentiles,
     pub server: Option<ServerStats>,
     pub tool: ToolStats,
+    /// `--reconnect` / `--storm-at`: rejoins, recovery, the storm.
+    #[serde(default)]
+    pub recovery: Option<RecoveryReport>,
+    /// `--likes`.
+    #[serde(default)]
+    pub likes: Option<LikesReport>,
 }
 
 /// The pieces of a report that come from outside the shards.
@@ -158,6 +166,11 @@ pub struct Extra {
     pub connect_phase_secs: f64,
     pub server: Option<ServerStats>,
     pub tool: ToolStats,
+    /// Members reconnect (`--reconnect` or a storm); `recover`: with `since`.
+    pub reconnect: bool,
+    pub recover: bool,
+    pub storm: Option<StormEcho>,
+    pub likes: bool,
 }
 
 pub fn build(m: &ShardReport, x: Extra) -> Report {
@@ -233,6 +246,8 @@ pub fn build(m: &ShardReport, x: Extra) -> Report {
         latency: Percentiles::of_us(&lat),
         server: x.server,
         tool: x.tool,
+        recovery: x.reconnect.then(|| recovery::report(&m.recovery, x.recover, x.storm)),
+        likes: x.likes.then(|| likes::report(&m.likes, m.stable, x.window_secs)),
     }
 }
 
@@ -416,6 +431,13 @@ pub fn table(r: &Report) -> String {
             ),
         ),
     ];
+    let mut rows = rows;
+    if let Some(rec) = &r.recovery {
+        rows.extend(recovery::rows(rec, pct));
+    }
+    if let Some(l) = &r.likes {
+        rows.push(("likes", likes::row(l)));
+    }
     for (k, v) in rows {
         let _ = writeln!(s, "  {k:<15} {v}");
     }
@@ -563,6 +585,10 @@ mod tests {
                     nofile: 1024,
                     notes: vec![],
                 },
+                reconnect: false,
+                recover: true,
+                storm: None,
+                likes: false,
             },
         )
     }

@@ -2,7 +2,9 @@
 //! rate, tells them when to start and stop, and sums up what they saw.
 
 use crate::conn::{ConnResult, run_conn};
+use crate::likes::{LikesCounts, LikesShared};
 use crate::plan::Plan;
+use crate::recovery::{RecoveryCounts, RecoveryShared};
 use crate::stats::{self, ShardedHist, hist_to_pairs};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -123,6 +125,8 @@ pub struct Shared {
     pub sched: watch::Receiver<Option<Sched>>,
     pub handshakes: Semaphore,
     pub stop_spawning: AtomicBool,
+    pub rec: RecoveryShared,
+    pub likes: LikesShared,
 }
 
 impl Shared {
@@ -204,6 +208,10 @@ pub struct ShardReport {
     /// Window messages per priority (High, Normal, Low, Lowest): [sent, accepted, dropped].
     #[serde(default)]
     pub by_priority_w: Vec<[u64; 3]>,
+    #[serde(default)]
+    pub recovery: RecoveryCounts,
+    #[serde(default)]
+    pub likes: LikesCounts,
 }
 
 pub struct Shard {
@@ -228,6 +236,8 @@ impl Shard {
             sched: sched_rx,
             handshakes: Semaphore::new(concurrency),
             stop_spawning: AtomicBool::new(false),
+            rec: RecoveryShared::default(),
+            likes: LikesShared::default(),
         });
         let len = range.end - range.start;
         let sh = shared.clone();
@@ -374,6 +384,8 @@ fn summarize(sh: &Shared, results: &[ConnResult], u: SchedUnix) -> ShardReport {
         .iter()
         .map(|p| [p[0].load(Relaxed), p[1].load(Relaxed), p[2].load(Relaxed)])
         .collect();
+    rep.recovery = sh.rec.counts();
+    rep.likes = sh.likes.counts();
     rep
 }
 
@@ -421,6 +433,8 @@ pub fn merge(reports: &[ShardReport]) -> ShardReport {
                 *dst.entry(k.clone()).or_default() += v;
             }
         }
+        out.recovery.merge(&r.recovery);
+        out.likes.merge(&r.likes);
         stats::hist_add_pairs(&mut conn, &r.connect_us);
         stats::hist_add_pairs(&mut lat, &r.latency_us);
         stats::add_vec(&mut out.accepted_per_room, &r.accepted_per_room);

@@ -24,6 +24,11 @@ pub struct SeqTracker {
 }
 
 impl SeqTracker {
+    /// The highest number seen so far.
+    pub fn last(&self) -> Option<u64> {
+        self.last
+    }
+
     pub fn observe(&mut self, seq: u64) -> SeqObs {
         let Some(last) = self.last else {
             self.last = Some(seq);
