@@ -192,8 +192,7 @@ impl Rooms {
                     Sender::AppAdmin => Platform::RestApi,
                     Sender::User { .. } => Platform::Web,
                 };
-                // TODO(merge): pass the request's `forbid_after_send` here.
-                self.after_send_msg(ctx.app_id, platform, false, || AfterEvent::MessageSent {
+                self.after_send_msg(ctx.app_id, platform, req.callbacks.forbid_after_send, || AfterEvent::MessageSent {
                     room: room_id.to_string(),
                     from: ctx.sender_id.clone(),
                     seq,

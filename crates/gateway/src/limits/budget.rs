@@ -22,8 +22,7 @@ impl IncomingBudget {
         }
     }
 
-    /// No cap (unit tests of the reader).
-    #[cfg(test)]
+    /// No cap (unit tests, the fuzz entry point, the test-only echo route).
     pub fn unlimited() -> Self {
         Self::new(usize::MAX)
     }

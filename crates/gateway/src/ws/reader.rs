@@ -27,8 +27,7 @@ pub struct ReadGuard {
 }
 
 impl ReadGuard {
-    /// No budget and no deadline (unit tests).
-    #[cfg(test)]
+    /// No budget and no deadline.
     pub fn unlimited() -> Self {
         Self {
             budget: Arc::new(IncomingBudget::unlimited()),
@@ -110,7 +109,8 @@ impl<R> Drop for FrameReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
-    #[cfg(test)]
+    /// A reader without a budget or deadline: unit tests, the fuzz entry
+    /// point and the test-only Autobahn echo route.
     pub fn new(io: R, chunk: usize, max_message: usize) -> Self {
         Self::with_guard(io, chunk, max_message, ReadGuard::unlimited())
     }
@@ -135,7 +135,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             let parsed = self.parse();
             self.charge()?;
             if let Some(msg) = parsed? {
-                if matches!(msg, Incoming::Text(_) | Incoming::Binary) {
+                if matches!(msg, Incoming::Text(_) | Incoming::Binary(_)) {
                     // Progress: the deadline starts over for what follows.
                     self.guard.incomplete_since_ms.store(0, Ordering::Relaxed);
                 }
