@@ -288,6 +288,40 @@ pub fn normalize_str(input: &str) -> String {
 }
 
 fn fold(input: &str, scratch: &mut String, mut emit: impl FnMut(char, Range<usize>)) {
+    // Conjoining Hangul jamo compose with the letter before them even when
+    // they came from different segments (a dropped separator between them,
+    // or compatibility jamo that NFKC turned into conjoining ones), so the
+    // last folded char is held back until the next one is known; otherwise
+    // folding the output again would compose them and folding would not be
+    // idempotent.
+    let mut held: Option<(char, Range<usize>)> = None;
+    let mut hold = |c: char, origin: Range<usize>| {
+        if let Some((prev, from)) = held.take() {
+            if let Some(syllable) = compose_jamo(prev, c) {
+                held = Some((syllable, from.start..origin.end));
+                return;
+            }
+            emit(prev, from);
+        }
+        held = Some((c, origin));
+    };
+    fold_segments(input, scratch, &mut hold);
+    if let Some((c, origin)) = held {
+        emit(c, origin);
+    }
+}
+
+/// A Hangul syllable from a leading consonant and a vowel, or from an LV
+/// syllable and a trailing consonant.
+fn compose_jamo(prev: char, next: char) -> Option<char> {
+    if matches!(next, '\u{1161}'..='\u{1175}' | '\u{11A8}'..='\u{11C2}') {
+        compose(prev, next)
+    } else {
+        None
+    }
+}
+
+fn fold_segments(input: &str, scratch: &mut String, emit: &mut impl FnMut(char, Range<usize>)) {
     let mut chars = input.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         // `&#115;` shows as `s`: the decoded char stands for the entity.
@@ -600,6 +634,15 @@ mod tests {
         let once = normalize_str("\u{1100}\u{1161}\u{11A8} 한국어");
         assert_eq!(normalize_str(&once), once);
         assert_eq!(normalize("\u{1100}\u{1161}\u{11A8}").origins(), vec![0..9]);
+        // Jamo that meet only once a separator is dropped, or compatibility
+        // jamo (NFKC makes them conjoining), compose in the first fold too.
+        assert_eq!(normalize_str("\u{1100}\u{1161}*\0\u{11A8} "), "\u{AC01}");
+        assert_eq!(normalize("가 \u{11A8}").origins(), vec![0..7]);
+        assert_eq!(normalize_str("ㄱㅏ"), "가");
+        for text in ["가 \u{11A8}", "ㄱㅏㄱ", "ㅋㅋㅋ", "ㄱ ㅏ"] {
+            let once = normalize_str(text);
+            assert_eq!(normalize_str(&once), once, "{text:?}");
+        }
     }
 
     #[test]
