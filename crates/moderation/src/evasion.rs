@@ -124,7 +124,11 @@ pub(crate) fn collapse(text: &Normalized, keep: usize, out: &mut Normalized) {
         }
         if run >= 3 {
             for k in 0..keep {
-                let to = if k + 1 == keep { chars[i + run - 1].to } else { chars[i + k].to };
+                let to = if k + 1 == keep {
+                    chars[i + run - 1].to
+                } else {
+                    chars[i + k].to
+                };
                 out.push(c.ch, chars[i + k].from, to, k + 1 == keep);
             }
         } else {
@@ -235,7 +239,8 @@ pub(crate) fn masked_words(field: &str, mut found: impl FnMut(std::ops::Range<us
     let mut word: Vec<Option<u8>> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let starts_word = bytes[i].is_ascii_alphabetic() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && !is_mask(bytes[i - 1]));
+        let starts_word = bytes[i].is_ascii_alphabetic()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && !is_mask(bytes[i - 1]));
         if !starts_word {
             i += 1;
             continue;
@@ -252,7 +257,6 @@ pub(crate) fn masked_words(field: &str, mut found: impl FnMut(std::ops::Range<us
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -284,7 +288,10 @@ mod tests {
     fn masked_words_keep_their_letters() {
         let mut words = Vec::new();
         masked_words("what the f**k, **bold** a#b 5*3 f*ck9", |range, word| {
-            words.push((range, word.iter().map(|b| b.map_or('?', char::from)).collect::<String>()))
+            words.push((
+                range,
+                word.iter().map(|b| b.map_or('?', char::from)).collect::<String>(),
+            ))
         });
         assert_eq!(words, [(9..13, "f??k".to_string()), (24..27, "a?b".to_string())]);
     }
