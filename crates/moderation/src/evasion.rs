@@ -99,7 +99,7 @@ pub(crate) fn char_triggers(text: &Normalized) -> (bool, bool) {
             if c.is_ascii_alphabetic() && i >= 2 && chars[i - 1].ch == c && chars[i - 2].ch == c {
                 stretched = true;
             }
-        } else if FIRST_BLOOM & (1 << bloom_bit(c)) != 0
+        } else if FIRST_BLOOM & (1u128 << bloom_bit(c)) != 0
             && let Some(next) = chars.get(i + 1)
             && recombine(c, next.ch).is_some()
         {
@@ -181,10 +181,10 @@ const COMPONENTS: &[(char, char, char)] = &[
     ('讠', '舌', '话'),
 ];
 
-/// A 64-bit Bloom filter of the first components, so the test above costs
-/// one multiply per Chinese char.
-const FIRST_BLOOM: u64 = {
-    let mut bits = 0u64;
+/// A 128-bit Bloom filter of the first components, so the test above costs
+/// one multiply per Chinese char for most of them.
+const FIRST_BLOOM: u128 = {
+    let mut bits = 0u128;
     let mut i = 0;
     while i < COMPONENTS.len() {
         bits |= 1 << bloom_bit(COMPONENTS[i].0);
@@ -194,7 +194,7 @@ const FIRST_BLOOM: u64 = {
 };
 
 const fn bloom_bit(c: char) -> u32 {
-    ((c as u32).wrapping_mul(0x9E37_79B9) >> 26) & 63
+    ((c as u32).wrapping_mul(0x9E37_79B9) >> 25) & 127
 }
 
 fn recombine(first: char, second: char) -> Option<char> {
