@@ -51,13 +51,31 @@ pub(crate) fn detect(text: &str, detector: &AdsDetector, out: &mut Vec<AdHit>) {
     }
     let chars = lite(text);
     if let Some(action) = detector.phone {
-        phones(&chars, |range| out.push(AdHit { range, term: PHONE, action }));
+        phones(&chars, |range| {
+            out.push(AdHit {
+                range,
+                term: PHONE,
+                action,
+            })
+        });
     }
     if let Some(action) = detector.contact {
-        contacts(&chars, |range| out.push(AdHit { range, term: CONTACT, action }));
+        contacts(&chars, |range| {
+            out.push(AdHit {
+                range,
+                term: CONTACT,
+                action,
+            })
+        });
     }
     if let Some(action) = detector.url {
-        urls(&chars, |range| out.push(AdHit { range, term: URL, action }));
+        urls(&chars, |range| {
+            out.push(AdHit {
+                range,
+                term: URL,
+                action,
+            })
+        });
     }
 }
 
@@ -124,7 +142,9 @@ fn is_digit_separator(c: char) -> bool {
     matches!(c, ' ' | '-' | '.' | '_' | '/' | '(' | ')' | '\u{2014}' | '~' | ',')
 }
 
-const PHONE_CUES: [&str; 10] = ["电话", "手机", "致电", "联系", "热线", "tel", "phone", "call", "whatsapp", "号码"];
+const PHONE_CUES: [&str; 10] = [
+    "电话", "手机", "致电", "联系", "热线", "tel", "phone", "call", "whatsapp", "号码",
+];
 
 fn phones(chars: &[Lite], mut found: impl FnMut(Range<usize>)) {
     let mut i = 0;
@@ -185,15 +205,17 @@ const CONTACT_CUES: [(&str, bool); 17] = [
     ("q", true),
 ];
 
-const FILLERS: &[char] = &[' ', ':', '：', '=', '-', '_', '+', '~', '我', '号', '是', '为', '，', ',', '。', '.'];
+const FILLERS: &[char] = &[
+    ' ', ':', '：', '=', '-', '_', '+', '~', '我', '号', '是', '为', '，', ',', '。', '.',
+];
 
 fn contacts(chars: &[Lite], mut found: impl FnMut(Range<usize>)) {
     let mut i = 0;
     while i < chars.len() {
         let rest = &chars[i..];
-        let cue = CONTACT_CUES.iter().find(|(cue, _)| {
-            cue.chars().count() <= rest.len() && cue.chars().zip(rest).all(|(a, b)| a == b.ch)
-        });
+        let cue = CONTACT_CUES
+            .iter()
+            .find(|(cue, _)| cue.chars().count() <= rest.len() && cue.chars().zip(rest).all(|(a, b)| a == b.ch));
         let Some(&(cue, weak)) = cue else {
             i += 1;
             continue;
@@ -304,16 +326,30 @@ mod tests {
     #[test]
     fn each_kind_is_found() {
         assert_eq!(kinds("call 138 1234 5678 now"), [(PHONE, "138 1234 5678".to_string())]);
-        assert_eq!(kinds("一三八一二三四五六七八"), [(PHONE, "一三八一二三四五六七八".to_string())]);
+        assert_eq!(
+            kinds("一三八一二三四五六七八"),
+            [(PHONE, "一三八一二三四五六七八".to_string())]
+        );
         assert_eq!(kinds("加vx：abc_123"), [(CONTACT, "vx：abc_123".to_string())]);
         assert_eq!(kinds("see abc dot com"), [(URL, "abc dot com".to_string())]);
         assert_eq!(kinds("去abc点com看"), [(URL, "abc点com".to_string())]);
-        assert_eq!(kinds("https://www.example.com/x"), [(URL, "www.example.com".to_string())]);
+        assert_eq!(
+            kinds("https://www.example.com/x"),
+            [(URL, "www.example.com".to_string())]
+        );
     }
 
     #[test]
     fn ordinary_text_is_clean() {
-        for text in ["加油加油", "23333333333", "v me 50", "Vincent2024", "e.g. this", "3.14 is pi", "我微笑了"] {
+        for text in [
+            "加油加油",
+            "23333333333",
+            "v me 50",
+            "Vincent2024",
+            "e.g. this",
+            "3.14 is pi",
+            "我微笑了",
+        ] {
             assert!(kinds(text).is_empty(), "{text}");
         }
     }

@@ -26,6 +26,10 @@ use crate::policy::Category;
 /// and the crate docs for the matching rules.
 pub struct Dictionary {
     terms: PatternSet<Owner>,
+    /// Pinyin spellings of the Chinese terms ([`crate::pinyin`]), kept
+    /// apart so that text without Latin letters — most Chinese chat — never
+    /// scans them.
+    pinyin: PatternSet<Owner>,
     allow: PatternSet<Box<str>>,
     entries: usize,
 }
@@ -42,11 +46,8 @@ pub struct Dictionary {
 struct PatternSet<O> {
     automaton: Option<AhoCorasick>,
     patterns: Vec<Pattern<O>>,
-    /// Patterns before this index are list entries; the rest are derived
-    /// spellings of them (pinyin of Chinese terms, see [`crate::pinyin`]).
-    primary: usize,
     filter: StartFilter,
-    /// Primary all-ASCII patterns by length, for words written with `*`
+    /// All-ASCII patterns by length, for words written with `*`
     /// masking letters ([`Dictionary::masked_matches`]).
     latin_by_len: Vec<Vec<u32>>,
 }
@@ -114,6 +115,7 @@ impl Dictionary {
     pub fn empty() -> Self {
         Self {
             terms: PatternSet::empty(),
+            pinyin: PatternSet::empty(),
             allow: PatternSet::empty(),
             entries: 0,
         }
@@ -165,7 +167,7 @@ impl Dictionary {
     /// [`DictionaryBuilder::build`].
     pub fn to_builder(&self) -> DictionaryBuilder {
         let mut builder = DictionaryBuilder::default();
-        for pattern in &self.terms.patterns[..self.terms.primary] {
+        for pattern in &self.terms.patterns {
             let id = builder.terms.intern(&pattern.folded);
             builder.terms.owners[id].extend(pattern.owners.iter().cloned());
         }
@@ -189,13 +191,13 @@ impl Dictionary {
 
     /// Number of distinct folded patterns in the term automaton.
     pub fn pattern_count(&self) -> usize {
-        self.terms.primary
+        self.terms.patterns.len()
     }
 
     /// Number of patterns derived from Chinese terms (their pinyin
     /// spellings), on top of [`pattern_count`](Self::pattern_count).
     pub fn derived_pattern_count(&self) -> usize {
-        self.terms.patterns.len() - self.terms.primary
+        self.pinyin.patterns.len()
     }
 
     /// Number of distinct (folded) allow-list phrases.
@@ -205,7 +207,7 @@ impl Dictionary {
 
     /// Every entry, as written, grouped by folded form.
     pub fn terms(&self) -> impl Iterator<Item = Term> + '_ {
-        self.terms.patterns[..self.terms.primary].iter().flat_map(|p| {
+        self.terms.patterns.iter().flat_map(|p| {
             p.owners.iter().map(|o| Term {
                 category: o.category,
                 text: o.term.to_string(),
@@ -248,7 +250,14 @@ impl Dictionary {
     /// Appends the term occurrences that count under the matching rules
     /// (Latin terms on word boundaries, others anywhere) to `out`.
     pub(crate) fn find_terms<'a>(&'a self, text: &Normalized, out: &mut Vec<Candidate<'a>>) {
-        self.terms.scan(text, |pattern, start, end| {
+        Self::find_in(&self.terms, text, out);
+        if text.has_latin() {
+            Self::find_in(&self.pinyin, text, out);
+        }
+    }
+
+    fn find_in<'a>(set: &'a PatternSet<Owner>, text: &Normalized, out: &mut Vec<Candidate<'a>>) {
+        set.scan(text, |pattern, start, end| {
             let (left, right) = boundaries(pattern, text, start, end);
             for owner in &pattern.owners {
                 if (left || owner.open_left) && (right || owner.open_right) {
@@ -276,11 +285,7 @@ impl Dictionary {
         };
         for &id in ids {
             let pattern = &self.terms.patterns[id as usize];
-            let agrees = pattern
-                .folded
-                .bytes()
-                .zip(word)
-                .all(|(b, w)| w.is_none_or(|w| w == b));
+            let agrees = pattern.folded.bytes().zip(word).all(|(b, w)| w.is_none_or(|w| w == b));
             if agrees {
                 out.extend(pattern.owners.iter().map(|o| (o.category, &*o.term)));
             }
@@ -329,46 +334,21 @@ impl<O> PatternSet<O> {
         Self {
             automaton: None,
             patterns: Vec::new(),
-            primary: 0,
             filter: StartFilter::default(),
             latin_by_len: Vec::new(),
         }
     }
 
-    /// Compiles `folded` patterns with their `owners`; `derive` yields extra
-    /// spellings for a pattern, which match for the same owners.
     fn build(
         folded: Vec<String>,
         owners: Vec<Vec<O>>,
         open_left: impl Fn(&O) -> bool,
-        derive: impl Fn(&str) -> Vec<String>,
-    ) -> Result<Self, ModerationError>
-    where
-        O: Clone,
-    {
-        let (mut folded, mut owners): (Vec<String>, Vec<Vec<O>>) = folded
+    ) -> Result<Self, ModerationError> {
+        let (folded, owners): (Vec<String>, Vec<Vec<O>>) = folded
             .into_iter()
             .zip(owners)
             .filter(|(_, owners)| !owners.is_empty())
             .unzip();
-        let primary = folded.len();
-        let extra: Vec<(String, usize)> = (0..primary)
-            .flat_map(|id| derive(&folded[id]).into_iter().map(move |spelling| (spelling, id)))
-            .collect();
-        if !extra.is_empty() {
-            // A derived spelling that is also listed (or derived twice)
-            // keeps its first owners.
-            let keep: Vec<bool> = {
-                let mut seen: FastMap<&str, ()> = folded.iter().map(|f| (f.as_str(), ())).collect();
-                extra.iter().map(|(s, _)| seen.insert(s.as_str(), ()).is_none()).collect()
-            };
-            for ((spelling, id), keep) in extra.into_iter().zip(keep) {
-                if keep {
-                    owners.push(owners[id].clone());
-                    folded.push(spelling);
-                }
-            }
-        }
         if folded.is_empty() {
             return Ok(Self::empty());
         }
@@ -403,7 +383,7 @@ impl<O> PatternSet<O> {
             .collect();
         let filter = StartFilter::new(&patterns, open_left);
         let mut latin_by_len = vec![Vec::new(); MAX_MASKED_LEN + 1];
-        for (id, pattern) in patterns[..primary].iter().enumerate() {
+        for (id, pattern) in patterns.iter().enumerate() {
             let len = pattern.folded.len();
             if len <= MAX_MASKED_LEN && pattern.folded.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 latin_by_len[len].push(id as u32);
@@ -412,7 +392,6 @@ impl<O> PatternSet<O> {
         Ok(Self {
             automaton: Some(automaton),
             patterns,
-            primary,
             filter,
             latin_by_len,
         })
@@ -766,16 +745,35 @@ impl DictionaryBuilder {
     /// Compiles the automata.
     pub fn build(self) -> Result<Dictionary, ModerationError> {
         let entries = self.terms.len();
+        let pinyin = self.pinyin_spellings();
         Ok(Dictionary {
-            terms: PatternSet::build(
-                self.terms.folded,
-                self.terms.owners,
-                |o| o.open_left,
-                crate::pinyin::spellings,
-            )?,
-            allow: PatternSet::build(self.allow.folded, self.allow.owners, |_| false, |_| Vec::new())?,
+            terms: PatternSet::build(self.terms.folded, self.terms.owners, |o| o.open_left)?,
+            pinyin: PatternSet::build(pinyin.folded, pinyin.owners, |o| o.open_left)?,
+            allow: PatternSet::build(self.allow.folded, self.allow.owners, |_| false)?,
             entries,
         })
+    }
+}
+
+impl DictionaryBuilder {
+    /// The pinyin spellings of every Chinese term, with that term's owners;
+    /// a spelling that is also a listed term (or derived twice) keeps the
+    /// first owners only.
+    fn pinyin_spellings(&self) -> Pending<Owner> {
+        let mut pending = Pending::default();
+        for (folded, owners) in self.terms.folded.iter().zip(&self.terms.owners) {
+            if owners.is_empty() {
+                continue;
+            }
+            for spelling in crate::pinyin::spellings(folded) {
+                if self.terms.index.contains_key(&spelling) || pending.index.contains_key(&spelling) {
+                    continue;
+                }
+                let id = pending.intern(&spelling);
+                pending.owners[id].clone_from(owners);
+            }
+        }
+        pending
     }
 }
 

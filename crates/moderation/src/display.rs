@@ -36,7 +36,13 @@ pub(crate) fn html_entity(text: &str) -> Option<(char, usize)> {
         };
         let digits = bytes[digits_at..]
             .iter()
-            .take_while(|b| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .take_while(|b| {
+                if radix == 16 {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
             .count();
         if digits == 0 || digits > 7 {
             return None;
@@ -51,7 +57,10 @@ pub(crate) fn html_entity(text: &str) -> Option<(char, usize)> {
     const NAMED: [&str; 6] = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&nbsp;"];
     NAMED
         .iter()
-        .find(|name| text.get(..name.len()).is_some_and(|head| head.eq_ignore_ascii_case(name)))
+        .find(|name| {
+            text.get(..name.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(name))
+        })
         .map(|name| (' ', name.len()))
 }
 

@@ -99,7 +99,7 @@ pub(crate) fn char_triggers(text: &Normalized) -> (bool, bool) {
             if c.is_ascii_alphabetic() && i >= 2 && chars[i - 1].ch == c && chars[i - 2].ch == c {
                 stretched = true;
             }
-        } else if FIRST_BLOOM & (1 << bloom_bit(c)) != 0
+        } else if FIRST_BLOOM & (1u128 << bloom_bit(c)) != 0
             && let Some(next) = chars.get(i + 1)
             && recombine(c, next.ch).is_some()
         {
@@ -124,7 +124,11 @@ pub(crate) fn collapse(text: &Normalized, keep: usize, out: &mut Normalized) {
         }
         if run >= 3 {
             for k in 0..keep {
-                let to = if k + 1 == keep { chars[i + run - 1].to } else { chars[i + k].to };
+                let to = if k + 1 == keep {
+                    chars[i + run - 1].to
+                } else {
+                    chars[i + k].to
+                };
                 out.push(c.ch, chars[i + k].from, to, k + 1 == keep);
             }
         } else {
@@ -177,10 +181,10 @@ const COMPONENTS: &[(char, char, char)] = &[
     ('讠', '舌', '话'),
 ];
 
-/// A 64-bit Bloom filter of the first components, so the test above costs
-/// one multiply per Chinese char.
-const FIRST_BLOOM: u64 = {
-    let mut bits = 0u64;
+/// A 128-bit Bloom filter of the first components, so the test above costs
+/// one multiply per Chinese char for most of them.
+const FIRST_BLOOM: u128 = {
+    let mut bits = 0u128;
     let mut i = 0;
     while i < COMPONENTS.len() {
         bits |= 1 << bloom_bit(COMPONENTS[i].0);
@@ -190,7 +194,7 @@ const FIRST_BLOOM: u64 = {
 };
 
 const fn bloom_bit(c: char) -> u32 {
-    ((c as u32).wrapping_mul(0x9E37_79B9) >> 26) & 63
+    ((c as u32).wrapping_mul(0x9E37_79B9) >> 25) & 127
 }
 
 fn recombine(first: char, second: char) -> Option<char> {
@@ -235,7 +239,8 @@ pub(crate) fn masked_words(field: &str, mut found: impl FnMut(std::ops::Range<us
     let mut word: Vec<Option<u8>> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let starts_word = bytes[i].is_ascii_alphabetic() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && !is_mask(bytes[i - 1]));
+        let starts_word = bytes[i].is_ascii_alphabetic()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && !is_mask(bytes[i - 1]));
         if !starts_word {
             i += 1;
             continue;
@@ -252,7 +257,6 @@ pub(crate) fn masked_words(field: &str, mut found: impl FnMut(std::ops::Range<us
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -284,7 +288,10 @@ mod tests {
     fn masked_words_keep_their_letters() {
         let mut words = Vec::new();
         masked_words("what the f**k, **bold** a#b 5*3 f*ck9", |range, word| {
-            words.push((range, word.iter().map(|b| b.map_or('?', char::from)).collect::<String>()))
+            words.push((
+                range,
+                word.iter().map(|b| b.map_or('?', char::from)).collect::<String>(),
+            ))
         });
         assert_eq!(words, [(9..13, "f??k".to_string()), (24..27, "a?b".to_string())]);
     }

@@ -41,8 +41,8 @@ mod options;
 mod pinyin;
 mod policy;
 mod screen;
-mod segment;
 mod screener;
+mod segment;
 pub mod service;
 
 pub use audit::{AuditQuery, AuditRecord, DEFAULT_AUDIT_LIMIT, HitCount, MAX_AUDIT_RECORDS_PER_MESSAGE};

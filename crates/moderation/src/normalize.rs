@@ -40,6 +40,8 @@ pub struct Normalized {
     /// In a derived text (see [`crate::evasion`]): indices of the chars an
     /// evasion rule produced, sorted.
     marked: Vec<u32>,
+    /// Whether any folded char is an ASCII letter.
+    latin: bool,
     /// Reused buffer for NFKC output, so refolding into the same value does
     /// not allocate once it has warmed up.
     scratch: String,
@@ -186,6 +188,7 @@ impl Normalized {
         self.chars.clear();
         self.joined.clear();
         self.marked.clear();
+        self.latin = false;
     }
 
     /// Empties the text for building a derived one with [`push`](Self::push).
@@ -196,6 +199,7 @@ impl Normalized {
     /// Appends a folded char that came from original bytes `from..to`;
     /// `marked` records that an evasion rule produced it.
     pub(crate) fn push(&mut self, ch: char, from: u32, to: u32, marked: bool) {
+        self.latin |= ch.is_ascii_alphabetic();
         if marked {
             self.marked.push(self.chars.len() as u32);
         }
@@ -206,6 +210,11 @@ impl Normalized {
             to,
         });
         self.text.push(ch);
+    }
+
+    /// Whether any folded char is an ASCII letter (a Latin word, or pinyin).
+    pub(crate) fn has_latin(&self) -> bool {
+        self.latin
     }
 
     /// Whether a char an evasion rule produced lies in `first..=last`.
@@ -237,6 +246,7 @@ pub fn normalize(input: &str) -> Normalized {
         chars: Vec::with_capacity(input.len()),
         joined: Vec::new(),
         marked: Vec::new(),
+        latin: false,
         scratch: String::new(),
     };
     normalize_into(input, &mut out);
@@ -257,9 +267,11 @@ pub fn normalize_into(input: &str, out: &mut Normalized) {
         chars,
         joined,
         scratch,
+        latin,
         ..
     } = out;
     fold(input, scratch, |ch, origin| {
+        *latin |= ch.is_ascii_alphabetic();
         if let Some(prev) = chars.last()
             && prev.to < origin.start as u32
             && ch.is_ascii()

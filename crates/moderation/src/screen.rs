@@ -355,7 +355,8 @@ impl<'a> FieldScreen<'a, '_> {
         }
         // Restore "by position, longest first"; the sort is stable, so the
         // global list's hits come first on a tie.
-        self.found.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
+        self.found
+            .sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
         if allowed.is_empty() {
             return;
         }

@@ -79,7 +79,10 @@ fn forward_words(run: &[char], term: (usize, usize)) -> Vec<(usize, usize)> {
     let mut at = 0;
     while at < run.len() {
         let longest = (run.len() - at).min(MAX_WORD.max(term.1 - term.0));
-        let len = (2..=longest).rev().find(|&len| is_word(run, at, at + len, term)).unwrap_or(1);
+        let len = (2..=longest)
+            .rev()
+            .find(|&len| is_word(run, at, at + len, term))
+            .unwrap_or(1);
         words.push((at, at + len));
         at += len;
     }
@@ -91,7 +94,10 @@ fn backward_words(run: &[char], term: (usize, usize)) -> Vec<(usize, usize)> {
     let mut end = run.len();
     while end > 0 {
         let longest = end.min(MAX_WORD.max(term.1 - term.0));
-        let len = (2..=longest).rev().find(|&len| is_word(run, end - len, end, term)).unwrap_or(1);
+        let len = (2..=longest)
+            .rev()
+            .find(|&len| is_word(run, end - len, end, term))
+            .unwrap_or(1);
         words.push((end - len, end));
         end -= len;
     }

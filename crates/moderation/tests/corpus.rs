@@ -28,7 +28,11 @@ fn seen(screener: &Screener, text: &str) -> Seen {
     if outcome.hits.is_empty() {
         Seen::Clean
     } else {
-        assert!(outcome.hits.iter().all(|h| h.action == Action::Flag), "{text:?}: {:?}", outcome.hits);
+        assert!(
+            outcome.hits.iter().all(|h| h.action == Action::Flag),
+            "{text:?}: {:?}",
+            outcome.hits
+        );
         Seen::Flagged
     }
 }
@@ -38,10 +42,13 @@ fn every_corpus_case_holds() {
     let cases = corpus::cases();
     assert!(cases.len() >= 150, "corpus too small: {}", cases.len());
     let screener = screener(&corpus::options());
-    let results: Vec<_> = cases.into_iter().map(|c| {
-        let s = seen(&screener, &c.text);
-        (c, s)
-    }).collect();
+    let results: Vec<_> = cases
+        .into_iter()
+        .map(|c| {
+            let s = seen(&screener, &c.text);
+            (c, s)
+        })
+        .collect();
     println!("{}", corpus::check(&results));
 }
 

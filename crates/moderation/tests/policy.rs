@@ -11,7 +11,9 @@ fn screener(options: &ModerationOptions) -> Screener {
 }
 
 fn actions(screener: &Screener, app: u64, text: &str) -> Vec<(String, Action)> {
-    let outcome = screener.screen_blocking(ScreenRequest::text(text).with_app(app)).unwrap();
+    let outcome = screener
+        .screen_blocking(ScreenRequest::text(text).with_app(app))
+        .unwrap();
     outcome.hits.into_iter().map(|h| (h.term, h.action)).collect()
 }
 
@@ -42,7 +44,10 @@ fn apps_override_the_default_policy() {
     assert_eq!(actions(&screener, 7, "特色情况"), [("色情".to_string(), Action::Flag)]);
     assert_eq!(actions(&screener, 8, "特色情况"), [("色情".to_string(), Action::Block)]);
     for app in [1, 7, 8] {
-        assert_eq!(actions(&screener, app, "看色情片"), [("色情".to_string(), Action::Block)]);
+        assert_eq!(
+            actions(&screener, app, "看色情片"),
+            [("色情".to_string(), Action::Block)]
+        );
     }
 
     // The ads detector: app 1 has the default (phones masked), app 7 its
@@ -54,9 +59,18 @@ fn apps_override_the_default_policy() {
     assert_eq!(outcome.hits[0].category, Category::Ads);
     assert_eq!(outcome.hits[0].term, "<phone>");
     assert!(actions(&screener, 7, "call 13812345678").is_empty());
-    assert_eq!(actions(&screener, 8, "call 13812345678"), [("<phone>".to_string(), Action::Mask)]);
-    assert_eq!(actions(&screener, 7, "加vx：abc_123"), [("<contact>".to_string(), Action::Block)]);
-    assert_eq!(actions(&screener, 7, "去abc点com看"), [("<url>".to_string(), Action::Flag)]);
+    assert_eq!(
+        actions(&screener, 8, "call 13812345678"),
+        [("<phone>".to_string(), Action::Mask)]
+    );
+    assert_eq!(
+        actions(&screener, 7, "加vx：abc_123"),
+        [("<contact>".to_string(), Action::Block)]
+    );
+    assert_eq!(
+        actions(&screener, 7, "去abc点com看"),
+        [("<url>".to_string(), Action::Flag)]
+    );
     assert!(actions(&screener, 1, "加vx：abc_123").is_empty());
 }
 

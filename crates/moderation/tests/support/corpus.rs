@@ -162,13 +162,26 @@ pub fn check(results: &[(Case, Seen)]) -> String {
         }
     }
     let mut table = String::from("| class | evasions | caught | innocent | false positives |\n|---|---|---|---|---|\n");
-    let rate = |n: usize, of: usize| if of == 0 { "—".to_string() } else { format!("{n}/{of} ({:.0}%)", 100.0 * n as f64 / of as f64) };
+    let rate = |n: usize, of: usize| {
+        if of == 0 {
+            "—".to_string()
+        } else {
+            format!("{n}/{of} ({:.0}%)", 100.0 * n as f64 / of as f64)
+        }
+    };
     let mut totals = [0usize; 4];
     for (class, row) in &classes {
         for (t, r) in totals.iter_mut().zip(row) {
             *t += r;
         }
-        let _ = writeln!(table, "| {class} | {} | {} | {} | {} |", row[0], rate(row[1], row[0]), row[2], rate(row[3], row[2]));
+        let _ = writeln!(
+            table,
+            "| {class} | {} | {} | {} | {} |",
+            row[0],
+            rate(row[1], row[0]),
+            row[2],
+            rate(row[3], row[2])
+        );
     }
     let _ = writeln!(
         table,
@@ -178,6 +191,11 @@ pub fn check(results: &[(Case, Seen)]) -> String {
         totals[2],
         rate(totals[3], totals[2])
     );
-    assert!(failures.is_empty(), "{} corpus cases do not hold:\n{}\n\n{table}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus cases do not hold:\n{}\n\n{table}",
+        failures.len(),
+        failures.join("\n")
+    );
     table
 }
