@@ -85,6 +85,13 @@ pub enum AuthError {
         /// The configured maximum.
         max: u64,
     },
+    /// Too many failed attempts: refused without being checked until the
+    /// lockout ends (Tencent's `70050`, "retry after 1 min").
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lockout ends.
+        retry_after_secs: u64,
+    },
     /// Genuine, but issued (`TLS.time`) further in the future than the
     /// allowed clock skew.
     #[error("usersig issued {ahead} s in the future (allowed clock skew {max} s)")]
@@ -106,6 +113,7 @@ impl AuthError {
             AuthError::IdentifierMismatch => 70013,
             AuthError::AppIdMismatch => 70014,
             AuthError::BadSignature => 70003,
+            AuthError::Locked { .. } => 70050,
             // Tencent's "check failed": the sig verifies but is not acceptable.
             AuthError::LifetimeTooLong { .. } | AuthError::IssuedInFuture { .. } => 70003,
         }
@@ -126,6 +134,11 @@ pub struct SigPolicy {
     /// How far `TLS.time` may be ahead of this server's clock (default 300 s:
     /// app servers' clocks drift).
     pub max_clock_skew_secs: u64,
+    /// Failed admin-API credentials (the admin's userSig, or the admin
+    /// token) per app within `admin_lockout_secs` before that method is
+    /// locked for `admin_lockout_secs` (`70050`).
+    pub admin_max_failures: u32,
+    pub admin_lockout_secs: u64,
 }
 
 impl Default for SigPolicy {
@@ -133,6 +146,8 @@ impl Default for SigPolicy {
         Self {
             max_lifetime_secs: 366 * 86_400,
             max_clock_skew_secs: 300,
+            admin_max_failures: 20,
+            admin_lockout_secs: 60,
         }
     }
 }
@@ -142,11 +157,13 @@ impl SigPolicy {
     pub const UNLIMITED: SigPolicy = SigPolicy {
         max_lifetime_secs: u64::MAX,
         max_clock_skew_secs: u64::MAX,
+        admin_max_failures: u32::MAX,
+        admin_lockout_secs: 1,
     };
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_lifetime_secs == 0 {
-            return Err("auth.max_lifetime_secs must be positive".into());
+        if self.max_lifetime_secs == 0 || self.admin_max_failures == 0 || self.admin_lockout_secs == 0 {
+            return Err("auth.max_lifetime_secs, admin_max_failures and admin_lockout_secs must be positive".into());
         }
         Ok(())
     }

@@ -200,6 +200,45 @@ pub struct Apps {
     apps: Arc<HashMap<AppId, AppConfig>>,
     /// What a userSig must satisfy beyond its signature and expiry.
     sig_policy: roomcast_auth::SigPolicy,
+    /// Failed admin-API credentials, per app and method.
+    admin_failures: Arc<AdminFailures>,
+}
+
+/// Failed admin-API credentials per app and method (userSig or token):
+/// `SigPolicy::admin_max_failures` within `admin_lockout_secs` lock that
+/// method for `admin_lockout_secs`, so the admin's userSig or the token
+/// cannot be guessed at speed. (Client logins are throttled per address
+/// and user by the gateway.)
+#[derive(Debug, Default)]
+struct AdminFailures {
+    /// (app, by token) → (window start, failures, locked until), in seconds.
+    map: parking_lot::Mutex<HashMap<(AppId, bool), FailureWindow>>,
+}
+
+type FailureWindow = (u64, u32, u64);
+
+impl AdminFailures {
+    fn check(&self, key: (AppId, bool), now: u64) -> Result<()> {
+        match self.map.lock().get(&key) {
+            Some(&(_, _, until)) if until > now => Err(CoreError::Auth(roomcast_auth::AuthError::Locked {
+                retry_after_secs: until - now,
+            })),
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, key: (AppId, bool), now: u64, policy: &roomcast_auth::SigPolicy) {
+        let mut map = self.map.lock();
+        let (start, failures, until) = map.entry(key).or_insert((now, 0, 0));
+        if now.saturating_sub(*start) >= policy.admin_lockout_secs {
+            (*start, *failures) = (now, 0);
+        }
+        *failures += 1;
+        if *failures >= policy.admin_max_failures {
+            *until = now.saturating_add(policy.admin_lockout_secs);
+            (*start, *failures) = (now, 0);
+        }
+    }
 }
 
 /// An authenticated identity.
@@ -215,6 +254,7 @@ impl Apps {
         Self {
             apps: Arc::new(list.into_iter().map(|a| (a.sdkappid, a)).collect()),
             sig_policy: Default::default(),
+            admin_failures: Default::default(),
         }
     }
 
@@ -258,9 +298,14 @@ impl Apps {
     ) -> Result<()> {
         let cfg = self.get(app)?;
         if let Some(token) = token {
+            let key = (app, true);
+            self.admin_failures.check(key, now_secs)?;
             return match &cfg.admin_token {
                 Some(expected) if constant_time_eq(expected.as_bytes(), token.as_bytes()) => Ok(()),
-                _ => Err(CoreError::PermissionDenied("invalid admin token".into())),
+                _ => {
+                    self.admin_failures.failed(key, now_secs, &self.sig_policy);
+                    Err(CoreError::PermissionDenied("invalid admin token".into()))
+                }
             };
         }
         let (Some(identifier), Some(sig)) = (identifier, user_sig) else {
@@ -271,7 +316,10 @@ impl Apps {
                 "{identifier} is not the app admin"
             )));
         }
-        roomcast_auth::verify_usersig_with_policy(app, &cfg.secret, identifier, sig, now_secs, &self.sig_policy)?;
+        let key = (app, false);
+        self.admin_failures.check(key, now_secs)?;
+        roomcast_auth::verify_usersig_with_policy(app, &cfg.secret, identifier, sig, now_secs, &self.sig_policy)
+            .inspect_err(|_| self.admin_failures.failed(key, now_secs, &self.sig_policy))?;
         Ok(())
     }
 }

@@ -121,6 +121,7 @@ impl CoreError {
                 | CoreError::ControlUnavailable(_)
                 | CoreError::Internal(_)
                 | CoreError::RateLimited
+                | CoreError::Auth(AuthError::Locked { .. })
                 | CoreError::AttributesRateLimited
         )
     }

@@ -141,3 +141,47 @@ async fn admin_token_and_usersig_authentication() {
     assert_eq!(got.rooms.len(), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn guessing_the_admin_credentials_locks_them() {
+    let mut config = base_config();
+    config.auth.admin_max_failures = 3;
+    let server = TestServer::start_with(config).await;
+    let admin_sig = |sig: String| AdminAuth::Sig {
+        identifier: ADMIN.into(),
+        sig,
+    };
+    let wrong = sig_with(APP, "another-secret-0123456789abcdef", ADMIN, 3600, now_secs());
+    let mut guesser = admin_client(server.grpc, admin_sig(wrong)).await;
+    for _ in 0..3 {
+        expect_status(
+            guesser.list_rooms(list_rooms_req()).await,
+            Code::Unauthenticated,
+            70003,
+            "guess",
+        );
+    }
+    // The right sig right after the guesses is refused too.
+    let right = sig_with(APP, SECRET, ADMIN, 3600, now_secs());
+    let mut admin = admin_client(server.grpc, admin_sig(right)).await;
+    expect_status(
+        admin.list_rooms(list_rooms_req()).await,
+        Code::Unauthenticated,
+        70050,
+        "locked",
+    );
+    // The token is a separate credential, with its own count.
+    let mut bad_token = admin_client(server.grpc, AdminAuth::Token("not-the-admin-token-123".into())).await;
+    for _ in 0..3 {
+        expect_status(
+            bad_token.list_rooms(list_rooms_req()).await,
+            Code::PermissionDenied,
+            10007,
+            "token guess",
+        );
+    }
+    let mut token = server.admin().await;
+    let r = token.list_rooms(list_rooms_req()).await;
+    expect_status(r, Code::Unauthenticated, 70050, "token locked");
+    server.stop().await;
+}

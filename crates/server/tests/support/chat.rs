@@ -49,7 +49,7 @@ impl Chat {
         self.last = tokio::time::Instant::now();
         self.sent += 1;
         let text = format!("chat {}", self.sent);
-        let (from, to) = if self.sent % 2 == 0 {
+        let (from, to) = if self.sent.is_multiple_of(2) {
             (&mut self.bob, &mut self.alice)
         } else {
             (&mut self.alice, &mut self.bob)
