@@ -208,16 +208,7 @@ pub async fn get_appid_group_list(ctx: &Ctx<'_>, body: Value) -> Result<Value> {
         return fields(serde_json::json!({ "TotalCount": 0, "GroupIdList": [], "Next": 0 }));
     }
     // `Next` is an offset into the app's rooms ordered by ID.
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = ctx.rooms.list_rooms(ctx.app, cursor.as_deref(), PAGE_MAX).await?;
-        ids.extend(page.items.into_iter().map(|room| room.id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let ids = all_room_ids(ctx).await?;
     let total = ids.len();
     let end = r.next.saturating_add(limit).min(total);
     let list: Vec<Value> = ids
@@ -228,4 +219,18 @@ pub async fn get_appid_group_list(ctx: &Ctx<'_>, body: Value) -> Result<Value> {
         .collect();
     let next = if end < total { end } else { 0 };
     fields(serde_json::json!({ "TotalCount": total, "GroupIdList": list, "Next": next }))
+}
+
+/// Every room of the app, ordered by ID.
+pub async fn all_room_ids(ctx: &Ctx<'_>) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = ctx.rooms.list_rooms(ctx.app, cursor.as_deref(), PAGE_MAX).await?;
+        ids.extend(page.items.into_iter().map(|room| room.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(ids),
+        }
+    }
 }

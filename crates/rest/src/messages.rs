@@ -7,7 +7,6 @@ use crate::error::{RestError, Result, invalid};
 use crate::types::{fields, parse};
 use roomcast_core::CoreError;
 use roomcast_core::ids::validate_user_id;
-use roomcast_core::limits::PAGE_MAX;
 use roomcast_core::model::{Priority, ValidBody};
 use roomcast_core::ports::idempotency::SendOutcome;
 use roomcast_core::rooms::{CallbackControl, SendRequest, Sender};
@@ -212,21 +211,13 @@ pub async fn send_broadcast_msg(ctx: &Ctx<'_>, body: Value) -> Result<Value> {
         cloud_custom_data: r.cloud_custom_data,
     };
     let out = outgoing(ctx, fields_in).await?;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = ctx.rooms.list_rooms(ctx.app, cursor.as_deref(), PAGE_MAX).await?;
-        for room in page.items {
-            match ctx.submitter.submit(ctx.app, request(room.id, &out)).await {
-                Ok(_) => {}
-                // Dismissed since it was listed (in cluster mode the
-                // moderator's answer arrives coded).
-                Err(e) if e.code() == CoreError::RoomNotFound(String::new()).code() => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
+    for room in crate::groups::all_room_ids(ctx).await? {
+        match ctx.submitter.submit(ctx.app, request(room, &out)).await {
+            Ok(_) => {}
+            // Dismissed since it was listed (in cluster mode the
+            // moderator's answer arrives coded).
+            Err(e) if e.code() == CoreError::RoomNotFound(String::new()).code() => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(Value::Null)
