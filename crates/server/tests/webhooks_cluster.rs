@@ -76,3 +76,35 @@ async fn queued_callbacks_survive_a_control_restart_while_the_endpoint_is_down()
     assert!(metric(&control, "roomcast_callbacks_retried_total").await >= 1);
     assert_eq!(metric(&control, "roomcast_callbacks_failed_total").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_control_replicas_share_the_queue_and_deliver_each_callback_once() {
+    let receiver = CallbackServer::start().await;
+    let c = Cluster::start("[rooms]\nmember_tips = false\n");
+    append_callbacks_toml(&c.config, &receiver.settings(&[CallbackCommand::AfterSendMsg]));
+    let a = c.spawn("control");
+    let b = c.spawn("control");
+    let _moderator = c.spawn("moderator");
+    let gateway = c.spawn("gateway");
+    a.create_room("cb-shared").await;
+    let mut alice = gateway.user("alice").await;
+    assert_eq!(alice.join("cb-shared").await["code"], 0);
+
+    let mut seqs = Vec::new();
+    for i in 0..30 {
+        let r = alice.send_msg("cb-shared", &format!("m{i}")).await;
+        assert_eq!(r["code"], 0, "{r}");
+        seqs.push(r["data"]["seq"].as_u64().unwrap());
+    }
+    let got = receiver.wait_for(CallbackCommand::AfterSendMsg, 30).await;
+    let mut got_seqs: Vec<u64> = got.iter().map(|r| r.body["MsgSeq"].as_u64().unwrap()).collect();
+    got_seqs.sort_unstable();
+    assert_eq!(got_seqs, seqs);
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(receiver.of(CallbackCommand::AfterSendMsg).len(), 30, "no duplicates");
+    let (by_a, by_b) = (
+        metric(&a, "roomcast_callbacks_delivered_total").await,
+        metric(&b, "roomcast_callbacks_delivered_total").await,
+    );
+    assert_eq!(by_a + by_b, 30, "a {by_a}, b {by_b}");
+}
