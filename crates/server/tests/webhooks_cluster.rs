@@ -18,6 +18,15 @@ async fn metric(node: &support::roomcast::Node, name: &str) -> u64 {
     callback_metric(&page, name, SEND)
 }
 
+/// A retry is counted after its backoff: poll for it.
+async fn wait_metric_at_least(node: &support::roomcast::Node, name: &str, n: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while metric(node, name).await < n {
+        assert!(tokio::time::Instant::now() < deadline, "{name} stayed below {n}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_callbacks_survive_a_control_restart_while_the_endpoint_is_down() {
     let receiver = CallbackServer::start().await;
@@ -56,7 +65,7 @@ async fn queued_callbacks_survive_a_control_restart_while_the_endpoint_is_down()
         seqs.push(r["data"]["seq"].as_u64().unwrap());
     }
     receiver.wait_refused(5).await;
-    assert!(metric(&control, "roomcast_callbacks_retried_total").await >= 1);
+    wait_metric_at_least(&control, "roomcast_callbacks_retried_total", 1).await;
 
     // Control dies with them pending; its replacement takes them over
     // (still failing for a while), then the endpoint recovers.
@@ -73,7 +82,7 @@ async fn queued_callbacks_survive_a_control_restart_while_the_endpoint_is_down()
     tokio::time::sleep(QUIET).await;
     assert_eq!(receiver.of(CallbackCommand::AfterSendMsg).len(), 6, "no duplicates");
     assert_eq!(metric(&control, "roomcast_callbacks_delivered_total").await, 5);
-    assert!(metric(&control, "roomcast_callbacks_retried_total").await >= 1);
+    wait_metric_at_least(&control, "roomcast_callbacks_retried_total", 1).await;
     assert_eq!(metric(&control, "roomcast_callbacks_failed_total").await, 0);
 }
 
