@@ -89,7 +89,11 @@ impl CallbackSink for RedisCallbackSink {
     }
 }
 
-async fn write_loop(mut redis: ConnectionManager, bounds: HashMap<AppId, usize>, mut rx: mpsc::Receiver<(AppId, Callback)>) {
+async fn write_loop(
+    mut redis: ConnectionManager,
+    bounds: HashMap<AppId, usize>,
+    mut rx: mpsc::Receiver<(AppId, Callback)>,
+) {
     while let Some((app, callback)) = rx.recv().await {
         let Some(&bound) = bounds.get(&app) else { continue };
         let json = match serde_json::to_string(&callback) {
@@ -198,7 +202,10 @@ impl AppLoop {
                 let mut entries = Vec::new();
                 if tokio::time::Instant::now() >= next_reclaim {
                     entries = self.reclaim(want).await?;
-                    next_reclaim = tokio::time::Instant::now() + Duration::from_millis(self.claim_idle_ms() / 2);
+                    // A full batch may have more behind it: look again at once.
+                    if entries.len() < want {
+                        next_reclaim = tokio::time::Instant::now() + Duration::from_millis(self.claim_idle_ms() / 2);
+                    }
                 }
                 if entries.is_empty() {
                     entries = self.read_new(want).await?;

@@ -298,3 +298,66 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = CallbackSettings {
+            retry_initial_ms: 500,
+            retry_max_ms: 3000,
+            ..Default::default()
+        };
+        let waits: Vec<u64> = (1..=6).map(|a| s.backoff(a).as_millis() as u64).collect();
+        assert_eq!(waits, [500, 1000, 2000, 3000, 3000, 3000]);
+        assert_eq!(s.backoff(1000), Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let ok = CallbackSettings {
+            url: "http://app/cb".into(),
+            ..Default::default()
+        };
+        assert!(ok.validate().is_ok());
+        for bad in [
+            CallbackSettings {
+                url: "https://app/cb".into(),
+                ..ok.clone()
+            },
+            CallbackSettings {
+                queue_max: 0,
+                ..ok.clone()
+            },
+            CallbackSettings {
+                max_concurrency: 0,
+                ..ok.clone()
+            },
+            CallbackSettings {
+                max_attempts: 0,
+                ..ok.clone()
+            },
+            CallbackSettings {
+                retry_max_ms: 10,
+                ..ok.clone()
+            },
+            CallbackSettings {
+                token: Some(String::new()),
+                ..ok.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn commands_read_as_tencent_names_them() {
+        let s: CallbackSettings =
+            serde_json::from_str(r#"{"url":"http://a/","commands":["Group.CallbackAfterSendMsg"]}"#).unwrap();
+        assert!(s.enabled(CallbackCommand::AfterSendMsg));
+        assert!(!s.enabled(CallbackCommand::AfterMemberExit));
+        assert!(serde_json::from_str::<CallbackSettings>(r#"{"commands":["AfterSendMsg"]}"#).is_err());
+    }
+}

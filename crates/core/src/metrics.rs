@@ -80,7 +80,12 @@ pub fn describe() {
         "after-event callbacks not queued because the app's queue was full (or unreachable), by command"
     );
     for command in crate::callbacks::CallbackCommand::ALL {
-        for name in [CALLBACKS_DELIVERED, CALLBACKS_RETRIED, CALLBACKS_FAILED, CALLBACKS_DROPPED] {
+        for name in [
+            CALLBACKS_DELIVERED,
+            CALLBACKS_RETRIED,
+            CALLBACKS_FAILED,
+            CALLBACKS_DROPPED,
+        ] {
             metrics::counter!(name, "command" => command.as_str()).absolute(0);
         }
     }

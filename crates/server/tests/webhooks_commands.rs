@@ -220,7 +220,35 @@ async fn commands_left_off_send_nothing_and_unsigned_calls_carry_no_sign() {
     assert_eq!(owner.dismiss(&room).await["code"], 0);
 
     let r = only(receiver.wait_for(CallbackCommand::AfterSendMsg, 1).await);
-    assert!(!r.query.contains_key("Sign") && !r.query.contains_key("RequestTime"), "{r:?}");
+    assert!(
+        !r.query.contains_key("Sign") && !r.query.contains_key("RequestTime"),
+        "{r:?}"
+    );
     tokio::time::sleep(QUIET).await;
     assert_eq!(receiver.received().len(), 1, "{:#?}", receiver.received());
+}
+
+#[tokio::test]
+async fn a_dismissed_room_reports_its_destruction_not_each_members_exit() {
+    let receiver = CallbackServer::start().await;
+    let server = server_with(receiver.settings(&CallbackCommand::ALL)).await;
+    let room = server.create_room("cb-gone", Some("owner")).await;
+    let mut alice = server.joined("alice", &room).await;
+    receiver.wait_for(CallbackCommand::AfterNewMemberJoin, 1).await;
+    let mut owner = server.user("owner").await;
+    assert_eq!(owner.dismiss(&room).await["code"], 0);
+    let r = only(receiver.wait_for(CallbackCommand::AfterGroupDestroyed, 1).await);
+    assert_eq!(r.query["OptPlatform"], "Web", "{r:?}");
+    let p = alice.next_push().await;
+    assert_eq!(
+        (p["type"].as_str(), p["reason"].as_str()),
+        (Some("kicked"), Some("dismissed")),
+        "{p}"
+    );
+    tokio::time::sleep(QUIET).await;
+    assert!(
+        receiver.of(CallbackCommand::AfterMemberExit).is_empty(),
+        "{:#?}",
+        receiver.received()
+    );
 }

@@ -38,7 +38,9 @@ async fn past_the_queue_bound_callbacks_are_dropped_and_counted() {
     let dropped = counter(&server, "roomcast_callbacks_dropped_total").await;
     assert!(dropped >= 6, "dropped {dropped}");
     receiver.answer(Answer::Ok);
-    let delivered = receiver.wait_for(CallbackCommand::AfterSendMsg, 10 - dropped as usize).await;
+    let delivered = receiver
+        .wait_for(CallbackCommand::AfterSendMsg, 10 - dropped as usize)
+        .await;
     tokio::time::sleep(QUIET).await;
     assert_eq!(receiver.of(CallbackCommand::AfterSendMsg).len(), delivered.len());
     assert_eq!(

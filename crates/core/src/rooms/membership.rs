@@ -54,7 +54,7 @@ impl Rooms {
             let tip = Tip::member(TipKind::MemberJoined, &member.user_id, &member.nick, &member.avatar);
             self.announce_member(app, room_id, &member.user_id, tip).await;
         }
-        if first && !guest {
+        if first && !guest && self.wants_member_callbacks(app) {
             self.member_callbacks(app, room_id, &member.user_id, None);
         }
         let online_count = self.presence().count(app, room_id).await?;
@@ -99,13 +99,28 @@ impl Rooms {
             let tip = Tip::member(TipKind::MemberQuit, user, &member.nick, &member.avatar);
             self.announce_member(app, room_id, user, tip).await;
         }
-        if last && !ids::is_guest(user) {
-            // Not announced: the fan-out removed the connection (a ban's kick;
-            // after a dismissal presence is already gone, so `last` is false).
+        if last && !ids::is_guest(user) && self.wants_member_callbacks(app) {
+            // Not announced: the fan-out removed the connection, for a ban's
+            // kick or a dismissal. A dismissed room's members do not exit one
+            // by one (its `AfterGroupDestroyed` says it all); usually its
+            // presence is gone already and `last` is false, but the fan-out
+            // may get there first.
             let exit = if announce { ExitType::Quit } else { ExitType::Kicked };
-            self.member_callbacks(app, room_id, user, Some(exit));
+            if announce || self.store().exists(app, room_id).await.unwrap_or(true) {
+                self.member_callbacks(app, room_id, user, Some(exit));
+            }
         }
         Ok(())
+    }
+
+    fn wants_member_callbacks(&self, app: AppId) -> bool {
+        [
+            CallbackCommand::AfterNewMemberJoin,
+            CallbackCommand::AfterMemberExit,
+            CallbackCommand::OnMemberStateChange,
+        ]
+        .into_iter()
+        .any(|c| self.wants_callback(app, c))
     }
 
     /// A user's first connection joined (`exit` None) or last one left:
@@ -123,7 +138,11 @@ impl Rooms {
             Some(exit) => self.emit_callback(app, CallbackCommand::AfterMemberExit, Platform::Web, || {
                 AfterEvent::MemberExited {
                     room: room.clone(),
-                    operator: if exit == ExitType::Quit { user.clone() } else { String::new() },
+                    operator: if exit == ExitType::Quit {
+                        user.clone()
+                    } else {
+                        String::new()
+                    },
                     user: user.clone(),
                     exit,
                 }

@@ -4,8 +4,8 @@
 //! broadcasts, which skip the user checks, publish through the same end.
 
 use super::Rooms;
-use crate::callbacks::{AfterEvent, Platform};
 use crate::apps::AppConfig;
+use crate::callbacks::{AfterEvent, Platform};
 use crate::client::events::{self, Payload};
 use crate::error::{CoreError, Result};
 use crate::ids::AppId;

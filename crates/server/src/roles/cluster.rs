@@ -6,8 +6,8 @@ use super::screening::Screening;
 use crate::config::{Config, ValidConfig};
 use crate::error::ServerError;
 use roomcast_cluster::{
-    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCallbackSink, RedisCounters, RedisHistory, RedisModerationStore,
-    RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis_with,
+    CachedStore, DependencyHealth, NatsBus, RedisAttributes, RedisCallbackSink, RedisCounters, RedisHistory,
+    RedisModerationStore, RedisPresence, RedisSequencer, RedisStore, connect_nats, connect_redis_with,
 };
 use roomcast_control::InternalToken;
 use roomcast_core::apps::Apps;

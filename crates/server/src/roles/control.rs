@@ -14,8 +14,8 @@ use crate::serve::{
 };
 use crate::telemetry;
 use roomcast_cluster::{RedisCallbackQueue, RedisReaper};
-use roomcast_core::apps::Apps;
 use roomcast_control::{InternalService, run_reaper};
+use roomcast_core::apps::Apps;
 use roomcast_core::rooms::Rooms;
 use roomcast_moderator::NatsSubmitter;
 use std::net::SocketAddr;

@@ -13,8 +13,8 @@ use crate::serve::{
 use crate::telemetry;
 use roomcast_core::apps::Apps;
 use roomcast_core::memory::{
-    MemoryAttributes, MemoryBus, MemoryCallbacks, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence, MemorySequencer,
-    MemoryStore,
+    MemoryAttributes, MemoryBus, MemoryCallbacks, MemoryCounters, MemoryHistory, MemoryIdempotency, MemoryPresence,
+    MemorySequencer, MemoryStore,
 };
 use roomcast_core::ports::bus::Bus;
 use roomcast_core::rooms::{Rooms, RoomsDeps};
