@@ -36,7 +36,10 @@ async fn forbid_after_send_skips_only_that_messages_callback() {
         )
         .await;
     let loud = rest
-        .ok(&send, json!({ "GroupId": "live", "Random": 2, "MsgBody": text_body("report me") }))
+        .ok(
+            &send,
+            json!({ "GroupId": "live", "Random": 2, "MsgBody": text_body("report me") }),
+        )
         .await;
     // Both reached the room.
     assert_eq!(text_of(&viewer.next_event_of("message").await), "no callback for me");

@@ -192,13 +192,15 @@ impl Rooms {
                     Sender::AppAdmin => Platform::RestApi,
                     Sender::User { .. } => Platform::Web,
                 };
-                self.after_send_msg(ctx.app_id, platform, req.callbacks.forbid_after_send, || AfterEvent::MessageSent {
-                    room: room_id.to_string(),
-                    from: ctx.sender_id.clone(),
-                    seq,
-                    time_ms,
-                    priority: req.priority,
-                    body,
+                self.after_send_msg(ctx.app_id, platform, req.callbacks.forbid_after_send, || {
+                    AfterEvent::MessageSent {
+                        room: room_id.to_string(),
+                        from: ctx.sender_id.clone(),
+                        seq,
+                        time_ms,
+                        priority: req.priority,
+                        body,
+                    }
                 });
                 SendOutcome::Delivered { seq, time_ms }
             }

@@ -7,8 +7,8 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod admin;
-pub mod chat;
 pub mod callbacks;
+pub mod chat;
 pub mod client;
 pub mod cluster;
 pub mod grpc;

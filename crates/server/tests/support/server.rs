@@ -79,7 +79,12 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let config = config.validated().expect("valid test config");
         let server = Standalone::build(config).await.expect("server builds");
-        let (http, grpc, ops, rest) = (server.http_addr(), server.grpc_addr(), server.ops_addr(), server.rest_addr());
+        let (http, grpc, ops, rest) = (
+            server.http_addr(),
+            server.grpc_addr(),
+            server.ops_addr(),
+            server.rest_addr(),
+        );
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let task = tokio::spawn(async move {
