@@ -341,7 +341,7 @@ fn fold_segments(input: &str, scratch: &mut String, emit: &mut impl FnMut(char, 
             && let Some((decoded, len)) = crate::display::html_entity(&input[start..])
         {
             while chars.next_if(|&(at, _)| at < start + len).is_some() {}
-            fold_one(decoded, start..start + len, scratch, &mut emit);
+            fold_one(decoded, start..start + len, scratch, emit);
             continue;
         }
         // Text after a right-to-left override is shown reversed: fold it in
@@ -350,7 +350,7 @@ fn fold_segments(input: &str, scratch: &mut String, emit: &mut impl FnMut(char, 
             let end = crate::display::override_end(input, start + c.len_utf8());
             for (at, reversed) in input[start + c.len_utf8()..end].char_indices().rev() {
                 let at = start + c.len_utf8() + at;
-                fold_one(reversed, at..at + reversed.len_utf8(), scratch, &mut emit);
+                fold_one(reversed, at..at + reversed.len_utf8(), scratch, emit);
             }
             while chars.next_if(|&(at, _)| at < end).is_some() {}
             continue;
