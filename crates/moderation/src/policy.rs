@@ -153,10 +153,13 @@ pub struct AdsDetector {
     /// Phone numbers: Chinese mobile numbers (also in full-width digits or
     /// Chinese numerals, spaced out), `+` international numbers, and
     /// numbers after a cue such as `电话` or `tel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<Action>,
     /// Messaging-app IDs after a cue (`加`, `V`, `vx`, `wx`, `微`, `qq`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Action>,
     /// URLs and domains, also obfuscated (`dot com`, `点com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Action>,
 }
 

@@ -42,7 +42,7 @@ async fn connections_that_stall_before_their_request_are_closed() {
     assert_eq!(alice.join(&room).await["code"], 0);
     let (_, metrics) = http_get(server.http, "/metrics").await;
     for listener in ["http", "grpc"] {
-        let timeouts = metric(
+        let timeouts = metric_in(
             &metrics,
             "roomcast_listener_refused_total",
             &[("listener", listener), ("reason", "timeout")],
@@ -79,7 +79,7 @@ async fn at_the_cap_the_oldest_pending_connection_makes_room() {
         "the newest pending connection is still open"
     );
     let (_, metrics) = http_get(server.http, "/metrics").await;
-    let evicted = metric(
+    let evicted = metric_in(
         &metrics,
         "roomcast_listener_refused_total",
         &[("listener", "http"), ("reason", "evicted")],

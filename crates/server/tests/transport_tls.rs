@@ -64,7 +64,7 @@ async fn websocket_and_grpc_are_served_over_tls() {
 async fn reload_errors(ca: &TestCa, server: &TestServer) -> f64 {
     let io = ca.connect(server.http, b"http/1.1").await.unwrap();
     let (_, metrics) = http_get_over(io, "/metrics").await;
-    metric(&metrics, "roomcast_tls_reloads_total", &[("result", "error")])
+    metric_in(&metrics, "roomcast_tls_reloads_total", &[("result", "error")])
 }
 
 #[tokio::test]

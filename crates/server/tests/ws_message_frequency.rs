@@ -169,6 +169,14 @@ async fn high_priority_keeps_flowing_during_a_low_flood() {
     const TICKS: usize = 4;
     let mut c = message_config();
     c.rooms.frequency.room_cap_per_sec = CAP as u32;
+    // Each flooder sends up to 500 requests a second on one connection: far
+    // past the per-connection request rate (its own test: ws_abuse_rates),
+    // which would answer 10006 and then close the flooders. This test is
+    // about the room's frequency control, so the connection limit is lifted.
+    c.gateway.limits.request_rate = roomcast_core::ratelimit::RateOptions {
+        per_sec: 2000.0,
+        burst: 2000,
+    };
     let (server, room) = TestServer::with_room_in(c, "prio", Some("owner1")).await;
     let mut rx = server.joined_guest(&room).await;
     let mut vip = server.joined("vip", &room).await;

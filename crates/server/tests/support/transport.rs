@@ -196,7 +196,7 @@ fn common_name_of(der: &[u8]) -> String {
 
 /// The value of the Prometheus series `name` with `labels` in `text`
 /// (0 when absent).
-pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub fn metric_in(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
         .filter(|l| labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
