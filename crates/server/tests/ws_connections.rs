@@ -100,6 +100,12 @@ async fn slow_consumer_is_closed_with_4008() {
         per_sec: 100_000.0,
         burst: 100_000,
     };
+    // The fast sender pipelines thousands of requests a second on one
+    // connection: past the per-connection request rate of a public gateway.
+    config.gateway.limits.request_rate = RateOptions {
+        per_sec: 100_000.0,
+        burst: 100_000,
+    };
     // A writer blocked on a full socket must not time out before the test
     // starts reading, or the connection would end without a close frame.
     config.gateway.write_timeout_ms = 120_000;
