@@ -1520,12 +1520,12 @@ var TIM = (() => {
       }
     }
     // ---- internals: delivery ---------------------------------------------------------
+    /** Events from a push: each room's stream decides what is next in order. */
     deliver(events) {
-      const selfID = this.session?.userID ?? "";
-      let batch = [];
+      let ready = [];
       const flush = () => {
-        if (batch.length > 0) this.emitter.emit(EVENT.MESSAGE_RECEIVED, batch);
-        batch = [];
+        this.deliverInOrder(ready);
+        ready = [];
       };
       for (const ev of events) {
         const st = this.rooms.get(ev.roomId);
@@ -1536,13 +1536,11 @@ var TIM = (() => {
           continue;
         }
         const next = st.stream.accept(ev);
-        if (!next) continue;
-        if (ev.kind === "message" && ev.msgKey && selfID !== "" && ev.from === selfID && this.ownEcho(ev)) continue;
-        batch.push(fromEvent(ev, selfID));
+        if (next) ready.push(next);
       }
       flush();
     }
-    /** Events a room's stream releases in order after a fill or a rejoin. */
+    /** Events already in order (from a push, a fill or a rejoin) as one MESSAGE_RECEIVED; own echoes left out. */
     deliverInOrder(events) {
       const selfID = this.session?.userID ?? "";
       const batch = [];

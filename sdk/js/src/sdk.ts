@@ -752,12 +752,12 @@ export class ChatSDK {
 
   // ---- internals: delivery ---------------------------------------------------------
 
+  /** Events from a push: each room's stream decides what is next in order. */
   private deliver(events: WireEvent[]): void {
-    const selfID = this.session?.userID ?? '';
-    let batch: Message[] = [];
+    let ready: WireEvent[] = [];
     const flush = () => {
-      if (batch.length > 0) this.emitter.emit(EVENT.MESSAGE_RECEIVED, batch);
-      batch = [];
+      this.deliverInOrder(ready);
+      ready = [];
     };
     for (const ev of events) {
       const st = this.rooms.get(ev.roomId);
@@ -768,14 +768,12 @@ export class ChatSDK {
         continue;
       }
       const next = st.stream.accept(ev);
-      if (!next) continue; // a repeat, or waiting for a gap to be filled
-      if (ev.kind === 'message' && ev.msgKey && selfID !== '' && ev.from === selfID && this.ownEcho(ev)) continue;
-      batch.push(fromEvent(ev, selfID));
+      if (next) ready.push(next); // else a repeat, or waiting for a gap to be filled
     }
     flush();
   }
 
-  /** Events a room's stream releases in order after a fill or a rejoin. */
+  /** Events already in order (from a push, a fill or a rejoin) as one MESSAGE_RECEIVED; own echoes left out. */
   private deliverInOrder(events: WireEvent[]): void {
     const selfID = this.session?.userID ?? '';
     const batch: Message[] = [];

@@ -271,8 +271,9 @@ export declare class ChatSDK {
     private scheduleReconnect;
     private onClosed;
     private onPush;
+    /** Events from a push: each room's stream decides what is next in order. */
     private deliver;
-    /** Events a room's stream releases in order after a fill or a rejoin. */
+    /** Events already in order (from a push, a fill or a rejoin) as one MESSAGE_RECEIVED; own echoes left out. */
     private deliverInOrder;
     private groupStateChanged;
     /** True when `ev` is this instance's own message coming back (already resolved by `sendMessage`). */
